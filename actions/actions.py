@@ -1,0 +1,1 @@
+"""Custom actions. Bot text lives in domain.yml; actions only pass values."""

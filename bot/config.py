@@ -1,0 +1,36 @@
+"""Gateway settings, read once from the environment (see .env.example)."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: str = Field(min_length=16)
+    crm_url: str = "http://127.0.0.1:8001"
+    crm_gateway_token: str = Field(min_length=16)
+    # Rasa's NLG calls and the action server's calls to the gateway carry this.
+    gateway_service_token: str = Field(min_length=16)
+    jwt_secret: str = Field(min_length=16)
+    # Seconds to wait for Rasa to answer one customer message.
+    rasa_timeout_s: float = 20.0
+    domain_path: Path = PROJECT_ROOT / "domain.yml"
+    data_dir: Path = PROJECT_ROOT / "data"
+    languages: str = "en,es,de,fr"
+    redis_url: str = ""
+
+    @property
+    def language_list(self) -> list[str]:
+        return [code.strip() for code in self.languages.split(",") if code.strip()]
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
