@@ -14,7 +14,7 @@ step "lint (ruff)"
 .venv/bin/ruff check .
 
 step "Rasa data validation"
-.venv-rasa/bin/rasa data validate --data data --domain domain.yml --config config.yml
+.venv-rasa/bin/rasa data validate --data data/nlu data/stories data/rules --domain domain.yml --config config.yml
 
 step "action server tests (Python 3.10 environment)"
 .venv-rasa/bin/python -m pytest tests/actions "$@"
