@@ -85,5 +85,8 @@ def insert_or_ignore(session: Session, model: type[Base], conflict_columns: list
         from sqlalchemy.dialects.sqlite import insert
     else:  # pragma: no cover - only the two supported databases
         raise RuntimeError(f"unsupported database {dialect}")
-    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
-    return session.execute(statement).rowcount == 1
+    table = model.__table__
+    primary_key = list(table.primary_key.columns)[0]
+    statement = insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
+    # RETURNING rather than rowcount, which psycopg reports as -1 here.
+    return session.execute(statement.returning(primary_key)).first() is not None

@@ -247,7 +247,7 @@ def handoff(session: Session, actor: Actor, conv: Conversation, body: HandoffReq
     now = utcnow()
     conv.state, conv.queued_at, conv.priority = ConversationState.queued, now, priority
     conv.handoff_reason, conv.summary, conv.ticket = body.reason, body.summary or None, ticket
-    conv.assignee_id, conv.assigned_at = None, None
+    conv.assignee, conv.assigned_at = None, None
     return _save(session, conv, actor, "handoff", before)
 
 
@@ -271,7 +271,8 @@ def take(session: Session, actor: Actor, principal: Principal, conv: Conversatio
         raise _already_taken(session, conv)
     _check_transition(conv, "take")
     before = snapshot(conv)
-    conv.state, conv.assignee_id, conv.assigned_at = ConversationState.with_agent, principal.staff_id, utcnow()
+    agent = session.get(Staff, principal.staff_id)  # before changing conv: a query here would autoflush
+    conv.state, conv.assignee, conv.assigned_at = ConversationState.with_agent, agent, utcnow()
     try:
         session.flush()  # UPDATE .. WHERE version = <read>: of two agents, one matches
     except StaleDataError:
@@ -297,13 +298,13 @@ def transfer(session: Session, actor: Actor, principal: Principal, conv: Convers
     if conv.assignee_id == to_staff_id:
         return conv
     before = snapshot(conv)
-    conv.assignee_id, conv.assigned_at = to_staff_id, utcnow()
-    if conv.ticket is not None:
+    if conv.ticket is not None:  # the ticket first: its flush must not carry the conversation's change
         tickets.edit(session, conv.ticket, actor, {"assignee_id": to_staff_id})
         if note:
             tickets.add_comment(session, conv.ticket, actor, body=f"Transferred to {target.name}: {note}",
                                 public=False, author_type=AuthorType.staff if principal.is_staff
                                 else AuthorType.system, staff_id=principal.staff_id)
+    conv.assignee, conv.assigned_at = target, utcnow()
     return _save(session, conv, actor, "transfer", before)
 
 
@@ -311,7 +312,7 @@ def handback(session: Session, actor: Actor, principal: Principal, conv: Convers
     _check_transition(conv, "handback")
     _is_assignee_or_admin(principal, conv)
     before = snapshot(conv)
-    conv.state, conv.assignee_id, conv.assigned_at, conv.queued_at = ConversationState.bot, None, None, None
+    conv.state, conv.assignee, conv.assigned_at, conv.queued_at = ConversationState.bot, None, None, None
     return _save(session, conv, actor, "handback", before)
 
 
@@ -322,10 +323,10 @@ def resolve(session: Session, actor: Actor, principal: Principal, conv: Conversa
     _check_transition(conv, "resolve")
     _is_assignee_or_admin(principal, conv)
     before = snapshot(conv)
-    conv.state, conv.closed_at, conv.queued_at = ConversationState.closed, utcnow(), None
     ticket: Ticket | None = conv.ticket
     if solve_ticket and ticket is not None and ticket.status in tickets.OPEN_STATUSES:
         tickets.edit(session, ticket, actor, {"status": TicketStatus.solved})
+    conv.state, conv.closed_at, conv.queued_at = ConversationState.closed, utcnow(), None
     return _save(session, conv, actor, "resolve", before)
 
 

@@ -158,12 +158,12 @@ def edit(session: Session, ticket: Ticket, actor: Actor, changes: dict[str, Any]
     check_expected_version(expected_version, ticket.version, f"Ticket {ticket.number}")
     before = snapshot(ticket)
     if "assignee_id" in changes:
-        staff_id = changes["assignee_id"]
+        staff_id, staff = changes["assignee_id"], None
         if staff_id is not None:
             staff = session.get(Staff, staff_id)
             if staff is None or not staff.is_active:
                 raise NotFound(f"There is no active staff member {staff_id}.", code="staff_not_found")
-        ticket.assignee_id = staff_id
+        ticket.assignee = staff  # the relationship, so the response shows the new assignee
     if changes.get("subject"):
         ticket.subject = changes["subject"]
     if changes.get("category"):

@@ -101,8 +101,8 @@ def postgres_database() -> Iterator[str]:
 
 
 def make_settings(database_url: str, **overrides) -> Settings:
-    return Settings(database_url=database_url, seed_demo_data=False, log_level="WARNING",
-                    **{**TEST_SECRETS, **overrides})
+    values = {"seed_demo_data": False, "log_level": "WARNING", **TEST_SECRETS, **overrides}
+    return Settings(database_url=database_url, **values)
 
 
 @pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
