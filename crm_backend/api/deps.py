@@ -1,11 +1,17 @@
-"""Dependencies, declared once. Routes take these Annotated types as parameters."""
+"""Dependencies, declared once. Routes take these Annotated types as parameters.
 
-from collections.abc import Iterator
+Dependencies that do no I/O are `async def`: FastAPI runs sync dependencies in a worker
+thread each, and those hand-offs cost more than the checks themselves. Database work
+still happens in worker threads (run_in_threadpool, or the sync route itself).
+"""
+
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,13 +28,18 @@ from crm_backend.services.security import (
 from crm_backend.services.unit_of_work import Mutation
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    with request.app.state.sessionmaker() as session:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    # Creating a Session does no I/O (it connects on first use, in the route's thread);
+    # closing it returns the connection to the pool, so that happens in a worker thread.
+    session = request.app.state.sessionmaker()
+    try:
         yield session
+    finally:
+        await run_in_threadpool(session.close)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -37,8 +48,8 @@ SessionDep = Annotated[Session, Depends(get_session)]
 _BEARER = {"WWW-Authenticate": "Bearer"}
 
 
-def get_principal(session: SessionDep, settings: SettingsDep,
-                  authorization: Annotated[str | None, Header(include_in_schema=False)] = None) -> Principal:
+async def get_principal(session: SessionDep, settings: SettingsDep,
+                        authorization: Annotated[str | None, Header(include_in_schema=False)] = None) -> Principal:
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("Send Authorization: Bearer <token>.", code="unauthorized", headers=_BEARER)
@@ -46,7 +57,7 @@ def get_principal(session: SessionDep, settings: SettingsDep,
     if principal is not None:
         return principal
     claims = decode_staff_token(settings, token)
-    member = session.get(Staff, int(claims["sub"]))
+    member = await run_in_threadpool(session.get, Staff, int(claims["sub"]))
     # Checked on every request, so deactivating someone or changing their role takes effect at once.
     if member is None or not member.is_active:
         raise Unauthorized("This account is no longer active.", code="invalid_token", headers=_BEARER)
@@ -60,7 +71,7 @@ def allow(*kinds: str):
     """Callers allowed on a route: "gateway", "actions" (service tokens), "staff" (agents and
     admins), "admin"."""
 
-    def check(principal: CurrentPrincipal) -> Principal:
+    async def check(principal: CurrentPrincipal) -> Principal:
         if principal.is_staff:
             if "staff" in kinds or ("admin" in kinds and principal.is_admin):
                 return principal
@@ -87,15 +98,16 @@ class CustomerScope:
     customer_id: int | None
 
 
-def get_optional_customer(principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep,
-                          x_customer_token: Annotated[str | None, Header(max_length=4096)] = None
-                          ) -> CustomerScope | None:
+async def get_optional_customer(principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep,
+                                x_customer_token: Annotated[str | None, Header(max_length=4096)] = None
+                                ) -> CustomerScope | None:
     if x_customer_token is None:
         return CustomerScope(None) if principal.is_staff else None
     if not principal.is_service:
         raise Forbidden("Staff do not use customer tokens.", code="forbidden")
     customer_id = decode_customer_token(settings, x_customer_token)
-    erased = session.execute(select(Customer.erased_at).where(Customer.id == customer_id)).first()
+    erased = await run_in_threadpool(
+        lambda: session.execute(select(Customer.erased_at).where(Customer.id == customer_id)).first())
     if erased is None or erased.erased_at is not None:
         raise Unauthorized("The customer token is invalid or has expired; verify again.",
                            code="customer_token_invalid")
@@ -105,7 +117,7 @@ def get_optional_customer(principal: CurrentPrincipal, session: SessionDep, sett
 OptionalCustomer = Annotated[CustomerScope | None, Depends(get_optional_customer)]
 
 
-def get_customer_scope(scope: OptionalCustomer) -> CustomerScope:
+async def get_customer_scope(scope: OptionalCustomer) -> CustomerScope:
     if scope is None:
         raise Unauthorized("This needs a verified customer: send X-Customer-Token from POST /verifications.",
                            code="customer_token_required")
@@ -115,7 +127,7 @@ def get_customer_scope(scope: OptionalCustomer) -> CustomerScope:
 CustomerAccess = Annotated[CustomerScope, Depends(get_customer_scope)]
 
 
-def get_verified_customer(scope: CustomerAccess) -> int:
+async def get_verified_customer(scope: CustomerAccess) -> int:
     if scope.customer_id is None:
         raise Forbidden("Only a verified customer has a /me.", code="forbidden")
     return scope.customer_id
@@ -124,15 +136,15 @@ def get_verified_customer(scope: CustomerAccess) -> int:
 VerifiedCustomerId = Annotated[int, Depends(get_verified_customer)]
 
 
-def get_actor(principal: CurrentPrincipal, scope: OptionalCustomer) -> Actor:
+async def get_actor(principal: CurrentPrincipal, scope: OptionalCustomer) -> Actor:
     return Actor(principal.name, principal.display_name, scope.customer_id if scope else None)
 
 
-def get_mutation(request: Request, session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal,
-                 scope: OptionalCustomer,
-                 idempotency_key: Annotated[str | None, Header(min_length=1, max_length=100,
-                                                                pattern=r"^[A-Za-z0-9._:\-]+$")] = None
-                 ) -> Mutation:
+async def get_mutation(request: Request, session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal,
+                       scope: OptionalCustomer,
+                       idempotency_key: Annotated[str | None, Header(min_length=1, max_length=100,
+                                                                      pattern=r"^[A-Za-z0-9._:\-]+$")] = None
+                       ) -> Mutation:
     owner = principal.name + (f"|customer:{scope.customer_id}" if scope and scope.customer_id else "")
     actor = Actor(principal.name, principal.display_name, scope.customer_id if scope else None)
     return Mutation(session=session, actor=actor, owner=owner, key=idempotency_key, method=request.method,

@@ -101,7 +101,9 @@ def postgres_database() -> Iterator[str]:
 
 
 def make_settings(database_url: str, **overrides) -> Settings:
-    values = {"seed_demo_data": False, "log_level": "WARNING", **TEST_SECRETS, **overrides}
+    # Fewer failed logins before the lock than in production: each failure costs an argon2 hash.
+    values = {"seed_demo_data": False, "log_level": "WARNING", "login_max_failures": 3, **TEST_SECRETS,
+              **overrides}
     return Settings(database_url=database_url, **values)
 
 

@@ -44,20 +44,32 @@ def test_generator_is_deterministic_and_meets_its_counts():
     assert len(set(numbers)) == len(numbers) and all(len(n) == 6 and n.isdigit() for n in numbers)
 
 
+def _environment(database_url: str) -> dict[str, str]:
+    return {**{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
+            "DATABASE_URL": database_url, "SEED_DEMO_DATA": "true",
+            "CRM_GATEWAY_TOKEN": "g" * 32, "CRM_ACTIONS_TOKEN": "a" * 32, "JWT_SECRET": "j" * 32,
+            "CUSTOMER_TOKEN_SECRET": "c" * 32, "SHOP_SIGNING_SECRET": "s" * 32,
+            "DEMO_ADMIN_PASSWORD": "admin-demo-password", "DEMO_AGENT_PASSWORD": "agent-demo-password"}
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def seeded(request, tmp_path):
+    """A database made the way setup and the e2e stack make it: `python -m crm_backend.manage init`
+    with settings from the environment."""
     if request.param == "sqlite":
-        url, cleanup = f"sqlite:///{tmp_path}/demo.db", None
+        url, cleanup = f"sqlite:///{tmp_path}/var/crm.db", None
     else:
         if postgres_error():
             pytest.skip(f"PostgreSQL not reachable: {postgres_error()}")
-        name, url = _create_pg_database()
-        cleanup = name
+        cleanup, url = _create_pg_database()
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, "-m", "crm_backend.manage", "init"], cwd=ROOT, env=_environment(url),
+                            capture_output=True, text=True, timeout=300)
+    print(f"\n[demo data] {request.param}: python -m crm_backend.manage init took {time.monotonic() - started:.1f}s")
+    assert result.returncode == 0, result.stderr
+    assert "with demo data" in result.stdout
     settings = make_settings(url, seed_demo_data=True, demo_admin_password="admin-demo-password",
                              demo_agent_password="agent-demo-password")
-    started = time.monotonic()
-    init(settings)
-    print(f"\n[demo data] {request.param}: manage init took {time.monotonic() - started:.1f}s")
     engine = make_engine(settings)
     try:
         yield settings, make_sessionmaker(engine)
@@ -109,28 +121,10 @@ def test_seeded_database_has_the_scenario_records(seeded):
                                        priority=Priority.normal, customer=customer)
         s.commit()
         assert ticket.number == f"T{10001 + s.scalar(select(func.count()).select_from(Ticket)) - 1}"
-    init(settings)  # a second init leaves the data alone
+    init(settings)  # a second init migrates (nothing to do) and leaves the data alone
     with sessions() as s:
         assert s.scalar(select(func.count()).where(Customer.email == scenarios.EN.email)) == 1
         assert s.scalar(select(func.count()).select_from(Staff)) == len(scenarios.STAFF)
-
-
-def test_manage_init_from_the_environment(tmp_path):
-    """What scripts/setup.sh and tests/support/stack.py run."""
-    env = {**{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
-           "DATABASE_URL": f"sqlite:///{tmp_path}/var/crm.db", "SEED_DEMO_DATA": "true",
-           "CRM_GATEWAY_TOKEN": "g" * 32, "CRM_ACTIONS_TOKEN": "a" * 32, "JWT_SECRET": "j" * 32,
-           "CUSTOMER_TOKEN_SECRET": "c" * 32, "SHOP_SIGNING_SECRET": "s" * 32,
-           "DEMO_ADMIN_PASSWORD": "admin-demo-password", "DEMO_AGENT_PASSWORD": "agent-demo-password"}
-    started = time.monotonic()
-    result = subprocess.run([sys.executable, "-m", "crm_backend.manage", "init"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=300)
-    print(f"\n[demo data] python -m crm_backend.manage init: {time.monotonic() - started:.1f}s")
-    assert result.returncode == 0, result.stderr
-    assert "with demo data" in result.stdout
-    second = subprocess.run([sys.executable, "-m", "crm_backend.manage", "init"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=300)
-    assert second.returncode == 0 and "with demo data" not in second.stdout
 
 
 def test_refuses_placeholder_secrets():

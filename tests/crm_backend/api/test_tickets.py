@@ -162,7 +162,8 @@ def test_staff_assign_reprioritise_and_audit(ctx, alice):
     assert nobody.status_code == 404 and nobody.json()["detail"]["code"] == "staff_not_found"
     with ctx.db() as s:
         from crm_backend.models import AuditEntry
-        entries = s.query(AuditEntry).filter_by(entity_type="ticket", action="ticket.updated").all()
+        entries = s.query(AuditEntry).filter_by(entity_type="ticket", action="ticket.updated").order_by(
+            AuditEntry.id).all()
         assert len(entries) == 2
         assert entries[0].actor == f"staff:{agent.id}" and entries[0].diff["priority"] == {
             "from": "normal", "to": "urgent"}
