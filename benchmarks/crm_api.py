@@ -58,6 +58,7 @@ class Phase:
     latencies_ms: list[float] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
     elapsed_s: float = 0.0
+    server_cpu_s: float = 0.0  # CPU time the server processes used during the phase
 
     def record_error(self, what: str) -> None:
         self.errors[what] = self.errors.get(what, 0) + 1
@@ -71,11 +72,30 @@ class Phase:
             return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1] if len(values) > 1 else values[0]
 
         return {"requests": len(values), "rps": len(values) / self.elapsed_s, "p50": pct(50), "p95": pct(95),
-                "p99": pct(99)}
+                "p99": pct(99), "cpu_ms": self.server_cpu_s * 1000 / len(values)}
+
+
+def process_tree_cpu_s(pid: int) -> float:
+    """user + system CPU seconds of a process and its children (uvicorn workers), from /proc."""
+    total, ticks = 0.0, os.sysconf("SC_CLK_TCK")
+    pids = [pid]
+    try:
+        pids += [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        pass
+    for one in pids:
+        try:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
 
 
 def environment(database_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")}
+    # Server tuning set in the caller's environment reaches the server (e.g. REQUEST_THREADS=8).
+    env = {k: v for k, v in os.environ.items() if k in (
+        "PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "REQUEST_THREADS", "DB_POOL_SIZE", "DB_MAX_OVERFLOW")}
     env.update({name: secrets.token_urlsafe(32) for name in (
         "CRM_GATEWAY_TOKEN", "CRM_ACTIONS_TOKEN", "JWT_SECRET", "CUSTOMER_TOKEN_SECRET", "SHOP_SIGNING_SECRET",
         "DEMO_ADMIN_PASSWORD", "DEMO_AGENT_PASSWORD")})
@@ -100,7 +120,9 @@ class Server:
         print(f"  database with demo data ready in {time.monotonic() - started:.1f}s")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "crm_backend.main:app", "--host", "127.0.0.1", "--port", str(self.port),
-             "--workers", str(self.workers), "--no-access-log", "--log-level", "warning"],
+             "--workers", str(self.workers), "--no-access-log", "--log-level", "warning",
+             # Clients idle while a phase drains; keep their connections open across phases.
+             "--timeout-keep-alive", "60"],
             cwd=ROOT, env=self.env, stdout=self.log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -149,7 +171,7 @@ async def verify_all(client: httpx.AsyncClient, actions_token: str,
 
 
 async def run_phase(client: httpx.AsyncClient, phase: Phase, workers: list, duration: float,
-                    rate: float | None = None) -> None:
+                    rate: float | None, server_pid: int) -> None:
     stop_at = time.monotonic() + duration
 
     async def one(work, i: int, scheduled: float) -> None:
@@ -182,11 +204,13 @@ async def run_phase(client: httpx.AsyncClient, phase: Phase, workers: list, dura
         await asyncio.gather(*pending)
 
     started = time.monotonic()
+    cpu_before = process_tree_cpu_s(server_pid)
     if rate:  # clients start spread over one interval, not all at the same instant
         await asyncio.gather(*(open_loop(w, n / (rate * len(workers))) for n, w in enumerate(workers)))
     else:
         await asyncio.gather(*(closed_loop(w) for w in workers))
     phase.elapsed_s = time.monotonic() - started
+    phase.server_cpu_s = process_tree_cpu_s(server_pid) - cpu_before
 
 
 async def benchmark(server: Server, clients: int, duration: float, warmup: float,
@@ -210,11 +234,12 @@ async def benchmark(server: Server, clients: int, duration: float, warmup: float
 
         lookups = [lookup(t, numbers) for t, (_, numbers) in zip(tokens, customers, strict=True)]
         creates = [create(t) for t in tokens]
-        await run_phase(client, Phase("warm-up"), lookups, warmup)
+        pid = server.process.pid
+        await run_phase(client, Phase("warm-up"), lookups, warmup, None, pid)
         results = []
         for name, workers in (("order lookup", lookups), ("ticket creation", creates)):
             phase = Phase(name)
-            await run_phase(client, phase, workers, duration, rate)
+            await run_phase(client, phase, workers, duration, rate, pid)
             results.append(phase)
     return results
 
@@ -231,7 +256,10 @@ def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> list[P
     server = Server(environment(url), args.workers, workdir / f"{backend}.log")
     try:
         server.start()
-        return asyncio.run(benchmark(server, args.clients, args.duration, args.warmup, args.rate))
+        phases = asyncio.run(benchmark(server, args.clients, args.duration, args.warmup, args.rate))
+        if any(p.errors for p in phases):
+            print("  server log (tail):\n" + server.log.read_text(errors="replace")[-3000:])
+        return phases
     finally:
         server.stop()
         if pg_name:
@@ -262,13 +290,15 @@ def main() -> None:
                 s = phase.summary()
                 rows.append((backend, phase.name, s, phase.errors))
                 print(f"  {phase.name:16s} {s['requests']:6d} req  {s['rps']:7.1f} req/s  p50 {s['p50']:6.1f} ms  "
-                      f"p95 {s['p95']:6.1f} ms  p99 {s['p99']:6.1f} ms  errors {phase.errors or 0}")
+                      f"p95 {s['p95']:6.1f} ms  p99 {s['p99']:6.1f} ms  server CPU {s['cpu_ms']:.1f} ms/req  "
+                      f"errors {phase.errors or 0}")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    print("\nbackend     phase             req/s    p50 ms   p95 ms   p99 ms  errors")
+    print("\nbackend     phase             req/s    p50 ms   p95 ms   p99 ms  CPU ms/req  errors")
     for backend, name, s, errors in rows:
-        print(f"{backend:11s} {name:16s} {s['rps']:7.1f} {s['p50']:8.1f} {s['p95']:8.1f} {s['p99']:8.1f}  "
-              f"{sum(errors.values())}")
+        print(f"{backend:11s} {name:16s} {s['rps']:7.1f} {s['p50']:8.1f} {s['p95']:8.1f} {s['p99']:8.1f} "
+              f"{s['cpu_ms']:10.1f}  {sum(errors.values())}")
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
     for backend, name, s, _ in rows:
         if name == "order lookup":
             verdict = "meets" if s["p95"] < TARGET_P95_MS else "MISSES"

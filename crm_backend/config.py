@@ -14,6 +14,9 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///var/crm.db"
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_max_overflow: int = Field(default=20, ge=0, le=200)
+    # Threads running the (synchronous) database work of requests. Under the GIL a few threads
+    # serve CPU-bound requests faster and more fairly than many.
+    request_threads: int = Field(default=40, ge=1, le=400)
 
     crm_gateway_token: str = Field(min_length=16)
     crm_actions_token: str = Field(min_length=16)

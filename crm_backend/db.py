@@ -54,7 +54,11 @@ def make_engine(settings: Settings) -> Engine:
     url = settings.database_url
     if url.startswith("sqlite"):
         # timeout: a writer waits up to 30 s for another writer instead of failing at once.
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # A pool as large as on PostgreSQL: a new SQLite connection costs its PRAGMAs, and the
+        # request threads (up to 40) would otherwise keep opening overflow connections.
+        in_memory = url in ("sqlite://", "sqlite:///:memory:")
+        pool = {} if in_memory else {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow}
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **pool)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):

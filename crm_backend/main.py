@@ -4,6 +4,7 @@
 import logging
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import APIRouter, FastAPI, Request
 from sqlalchemy import text
 from starlette.datastructures import Headers
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         resolved = settings or get_settings()
         logging.basicConfig(level=resolved.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+        anyio.to_thread.current_default_thread_limiter().total_tokens = resolved.request_threads
         engine = make_engine(resolved)
         app.state.settings = resolved
         app.state.engine = engine

@@ -33,13 +33,17 @@ async def get_settings(request: Request) -> Settings:
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
-    # Creating a Session does no I/O (it connects on first use, in the route's thread);
-    # closing it returns the connection to the pool, so that happens in a worker thread.
+    # Creating a Session does no I/O (it connects on first use, in the route's thread).
+    # Closing it rolls back and returns the connection to the pool: an in-process call on
+    # SQLite, done right here; a network round trip on PostgreSQL, done in a worker thread.
     session = request.app.state.sessionmaker()
     try:
         yield session
     finally:
-        await run_in_threadpool(session.close)
+        if request.app.state.settings.is_sqlite:
+            session.close()
+        else:
+            await run_in_threadpool(session.close)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -63,7 +63,8 @@ def create(session: Session, actor: Actor, *, subject: str, description: str, ca
                     contact_email=contact_email or (customer.email if customer else None), subject=subject,
                     description=description, category=category, priority=priority, status=TicketStatus.open,
                     source=source, conversation_session_id=conversation_session_id, assignee_id=assignee_id,
-                    sla_due_at=now + SLA[priority], created_at=now, updated_at=now)
+                    sla_due_at=now + SLA[priority], created_at=now, updated_at=now,
+                    comments=[])  # known empty: no query to load it for the response
     session.add(ticket)
     session.flush()
     audit.record(session, actor, "ticket.created", "ticket", ticket.number, None, snapshot(ticket))

@@ -18,7 +18,7 @@ from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -71,16 +71,15 @@ class Mutation:
         if self.key is None:
             return self._commit(operation)
         request_print = fingerprint(self.method, self.path, body)
-        stored = self._stored()
-        if stored is not None:
+        stored = self._stored(include_expired=True)
+        if stored is not None and stored.created_at > utcnow() - self.ttl:
             return self._replay(stored, request_print)
         try:
+            if stored is not None:  # an expired record of this key gives way
+                self.session.delete(stored)
+                self.session.flush()
             result = operation()
-            # An expired record of the same key gives way; a live one (a concurrent twin that
-            # committed meanwhile) makes the insert below fail on the unique index.
-            self.session.execute(delete(IdempotencyRecord).where(
-                IdempotencyRecord.owner == self.owner, IdempotencyRecord.key == self.key,
-                IdempotencyRecord.created_at <= utcnow() - self.ttl))
+            # A concurrent twin that committed meanwhile makes this insert fail on the unique index.
             self.session.add(IdempotencyRecord(owner=self.owner, key=self.key, fingerprint=request_print,
                                                status_code=200, response=_as_json(result)))
             self.session.commit()
@@ -102,10 +101,12 @@ class Mutation:
             self.session.rollback()
             raise _mapped(exc) from exc
 
-    def _stored(self) -> IdempotencyRecord | None:
-        return self.session.scalar(select(IdempotencyRecord).where(
-            IdempotencyRecord.owner == self.owner, IdempotencyRecord.key == self.key,
-            IdempotencyRecord.created_at > utcnow() - self.ttl))
+    def _stored(self, include_expired: bool = False) -> IdempotencyRecord | None:
+        query = select(IdempotencyRecord).where(IdempotencyRecord.owner == self.owner,
+                                                IdempotencyRecord.key == self.key)
+        if not include_expired:
+            query = query.where(IdempotencyRecord.created_at > utcnow() - self.ttl)
+        return self.session.scalar(query)
 
     def _replay(self, stored: IdempotencyRecord, request_print: str) -> dict[str, Any]:
         if stored.fingerprint != request_print:

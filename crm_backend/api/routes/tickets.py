@@ -42,7 +42,7 @@ def create_ticket(body: TicketCreate, principal: CurrentPrincipal, scope: Option
         ticket = tickets.open_from_request(m.session, m.actor, body,
                                            verified_customer_id=scope.customer_id if scope else None,
                                            is_staff=principal.is_staff)
-        return _view(tickets.get(m.session, ticket.number), principal.is_staff)
+        return _view(ticket, principal.is_staff)
 
     return m.run(operation, body)
 

@@ -191,3 +191,17 @@ def test_unknown_ticket_is_404(ctx):
     response = ctx.client.get("/tickets/T99999", headers=ctx.staff(agent))
     assert response.status_code == 404 and response.json()["detail"]["code"] == "ticket_not_found"
     assert ctx.client.get("/tickets/X12345", headers=ctx.staff(agent)).status_code == 422
+
+
+def test_an_expired_idempotency_key_is_a_new_request(ctx, alice):
+    headers = ctx.actions(ctx.customer_token(alice), key="key-1")
+    first = ctx.client.post("/tickets", json=NEW, headers=headers).json()
+    with ctx.db() as s:
+        from crm_backend.models import IdempotencyRecord
+        record = s.query(IdempotencyRecord).one()
+        record.created_at -= timedelta(hours=ctx.settings.idempotency_ttl_hours + 1)
+        s.commit()
+    later = ctx.client.post("/tickets", json=NEW, headers=headers).json()
+    assert later["number"] != first["number"]
+    replay = ctx.client.post("/tickets", json=NEW, headers=headers).json()
+    assert replay["number"] == later["number"]
