@@ -29,7 +29,7 @@ router = APIRouter(tags=["conversations"])
 def upsert_conversation(session_id: SessionIdPath, body: ConversationUpsert, _gateway: GatewayPrincipal,
                         m: MutationDep) -> ConversationPublic:
     """Create the conversation for a chat session, or update its language/channel/customer."""
-    return m.run(lambda: present.conversation(conversations.upsert(m.session, m.actor, session_id, body)))
+    return m.run(lambda: present.conversation(conversations.upsert(m.session, m.actor, session_id, body)), body)
 
 
 @router.get("/conversations", response_model=Page[ConversationPublic])
@@ -73,7 +73,7 @@ def add_message(session_id: SessionIdPath, body: MessageCreate, principal: Gatew
         message, created = conversations.add_message(m.session, m.actor, principal, conv, body)
         return present.message(message)
 
-    result = m.run(operation)
+    result = m.run(operation, body)
     if not created:
         response.status_code = 200
     return result
