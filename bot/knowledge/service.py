@@ -1,11 +1,16 @@
 """KnowledgeService: semantic retrieval over the knowledge base and past conversations.
 
 Scoring, measured on held-out questions per language (benchmarks/knowledge_retrieval.py):
-all-MiniLM-L6-v2 is English-centric, so each entry carries example questions in every
-language, and the sentence-embedding cosine is averaged with a character n-gram TF-IDF
-cosine (which catches shared word stems across spelling and inflection: "Rücksendung",
-"devolución"). An entry scores the mean of its two best-matching questions, which is
-steadier than the single best. Below KB_SIMILARITY_THRESHOLD the bot says it does not know.
+all-MiniLM-L6-v2 is English-centric, so
+- each entry carries example questions in every language;
+- for English queries the sentence-embedding cosine decides alone; for other languages
+  it is averaged with a character n-gram TF-IDF cosine, which catches shared word
+  stems across spelling and inflection ("Rücksendung", "devolución");
+- where an engine translates the query into English (Apertium for Spanish out of the
+  box, a configured model otherwise), its English embedding is also compared with the
+  English questions, and the better score counts;
+- an entry scores the mean of its two best-matching questions, steadier than the best one.
+Below KB_SIMILARITY_THRESHOLD the bot says it does not know.
 
 The model loads once (about 9 s on CPU) in a background thread at gateway start; the
 knowledge base's embeddings are cached on disk keyed by the files' content hash, so a
@@ -33,7 +38,10 @@ from bot.translation import TranslationService
 logger = logging.getLogger(__name__)
 # Bump when the way items are built or scored changes: invalidates cached embeddings.
 INDEX_VERSION = "2"
-EMBEDDING_WEIGHT = 0.5
+# Weight of the sentence-embedding cosine against the character n-gram cosine, per
+# query language (the rest: DEFAULT_EMBEDDING_WEIGHT).
+EMBEDDING_WEIGHTS = {"en": 1.0}
+DEFAULT_EMBEDDING_WEIGHT = 0.5
 
 
 class Encoder(Protocol):
@@ -95,19 +103,27 @@ class _Index:
     """Items (texts) with their owners, dense embeddings and char n-gram vectors."""
 
     def __init__(self, owners: list[str], texts: list[str], embeddings: np.ndarray,
-                 vectorizer: TfidfVectorizer) -> None:
+                 vectorizer: TfidfVectorizer, languages: list[str] | None = None) -> None:
         self.owners = np.array(owners)
         self.texts = texts
         self.embeddings = embeddings
         self.vectorizer = vectorizer
         self.chars = vectorizer.transform(texts) if texts else None
+        self.english = np.array([language == "en" for language in languages or ["en"] * len(texts)])
 
-    def item_scores(self, query_embedding: np.ndarray, query: str) -> np.ndarray:
+    def item_scores(self, query_embedding: np.ndarray, query: str, language: str,
+                    english_embedding: np.ndarray | None = None) -> np.ndarray:
         if not self.texts:
             return np.zeros(0, dtype=np.float32)
-        dense = self.embeddings @ query_embedding
-        sparse = (self.chars @ self.vectorizer.transform([query]).T).toarray().ravel()
-        return EMBEDDING_WEIGHT * dense + (1 - EMBEDDING_WEIGHT) * sparse
+        weight = EMBEDDING_WEIGHTS.get(language, DEFAULT_EMBEDDING_WEIGHT)
+        scores = weight * (self.embeddings @ query_embedding)
+        if weight < 1:
+            sparse = (self.chars @ self.vectorizer.transform([query]).T).toarray().ravel()
+            scores = scores + (1 - weight) * sparse
+        if english_embedding is not None:
+            pivot = np.where(self.english, self.embeddings @ english_embedding, -1.0)
+            scores = np.maximum(scores, pivot)
+        return scores
 
 
 def _owner_scores(index: _Index, scores: np.ndarray) -> dict[str, float]:
@@ -163,17 +179,19 @@ class KnowledgeService:
         started = time.perf_counter()
         if self._encoder is None:
             self._encoder = self._encoder_factory()
-        owners, texts = [], []
+        owners, texts, languages = [], [], []
         for entry in self.base.entries.values():
-            for questions in entry.questions.values():
+            for language, questions in entry.questions.items():
                 owners.extend([entry.id] * len(questions))
                 texts.extend(questions)
+                languages.extend([language] * len(questions))
             owners.extend([entry.id] * len(entry.title))
             texts.extend(entry.title.values())
+            languages.extend(entry.title)
         vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True)
         vectorizer.fit(texts or ["-"])
         self._vectorizer = vectorizer
-        self._kb_index = _Index(owners, texts, self._embeddings(texts), vectorizer)
+        self._kb_index = _Index(owners, texts, self._embeddings(texts), vectorizer, languages)
         logger.info("knowledge: %d entries (%d questions and titles) ready in %.1f s", len(self.base), len(texts),
                     time.perf_counter() - started)
 
@@ -211,7 +229,8 @@ class KnowledgeService:
         questions = [pair.question for pair in pairs]
         embeddings = await asyncio.to_thread(self._encoder.encode, questions) if questions else np.zeros((0, 1))
         self._pairs = pairs
-        self._pair_index = _Index([str(i) for i in range(len(pairs))], questions, embeddings, self._vectorizer)
+        self._pair_index = _Index([str(i) for i in range(len(pairs))], questions, embeddings, self._vectorizer,
+                                  [pair.question_language for pair in pairs])
         logger.info("knowledge: %d answered questions from past conversations indexed", len(pairs))
         return len(pairs)
 
@@ -224,12 +243,27 @@ class KnowledgeService:
             raise KnowledgeUnavailable(f"the knowledge model failed to load ({self._failed})")
 
     # --- retrieval ---------------------------------------------------------------------
-    def _entry_scores(self, query: str) -> tuple[np.ndarray, dict[str, float]]:
-        embedding = self._encoder.encode([query])[0]
-        return embedding, _owner_scores(self._kb_index, self._kb_index.item_scores(embedding, query))
+    async def english_version(self, query: str, language: str) -> str | None:
+        """The query in English when an engine can translate it (within its time limit)."""
+        if language == "en" or self.translator is None or not self.translator.supports(language, "en"):
+            return None
+        translation = await self.translator.translate(query, language, "en")
+        return translation.text if translation.translated else None
 
-    def search_sync(self, query: str, language: str, top_k: int = 3) -> list[KnowledgeMatch]:
-        _, scores = self._entry_scores(query)
+    def _embed(self, query: str, english: str | None) -> tuple[np.ndarray, np.ndarray | None]:
+        vectors = self._encoder.encode([query, english] if english else [query])
+        return vectors[0], (vectors[1] if english else None)
+
+    def _entry_scores(self, query: str, language: str, english: str | None
+                      ) -> tuple[tuple[np.ndarray, np.ndarray | None], dict[str, float]]:
+        embeddings = self._embed(query, english)
+        scores = self._kb_index.item_scores(embeddings[0], query, language, embeddings[1])
+        return embeddings, _owner_scores(self._kb_index, scores)
+
+    def search_sync(self, query: str, language: str, top_k: int = 3,
+                    english: str | None = None) -> list[KnowledgeMatch]:
+        """Blocking search; `english` is the query's English translation, if there is one."""
+        _, scores = self._entry_scores(query, language, english)
         best = sorted(scores.items(), key=lambda item: -item[1])[:top_k]
         return [self._match(self.base.entries[entry_id], score, language) for entry_id, score in best]
 
@@ -243,7 +277,8 @@ class KnowledgeService:
                      wait_s: float = 30.0) -> list[KnowledgeMatch]:
         """The top_k entries, best first, scores included (compare with `threshold`)."""
         await self._wait(wait_s)
-        return await asyncio.to_thread(self.search_sync, query, language, top_k)
+        english = await self.english_version(query, language)
+        return await asyncio.to_thread(self.search_sync, query, language, top_k, english)
 
     async def suggest_replies(self, transcript: list[dict[str, Any]], language: str, top_k: int = 3, *,
                               wait_s: float = 5.0) -> list[Suggestion]:
@@ -253,13 +288,15 @@ class KnowledgeService:
         if not query:
             return []
         await self._wait(wait_s)
-        return await self._suggest(query, language, top_k)
+        query_language = _last_customer_language(transcript)
+        return await self._suggest(query, query_language, language, top_k)
 
-    async def _suggest(self, query: str, language: str, top_k: int) -> list[Suggestion]:
-        embedding, kb_scores = await asyncio.to_thread(self._entry_scores, query)
+    async def _suggest(self, query: str, query_language: str, language: str, top_k: int) -> list[Suggestion]:
+        english = await self.english_version(query, query_language)
+        embeddings, kb_scores = await asyncio.to_thread(self._entry_scores, query, query_language, english)
         candidates: list[tuple[float, str, str]] = [(score, "kb", entry_id) for entry_id, score in kb_scores.items()]
         if self._pair_index is not None and self._pairs:
-            pair_scores = self._pair_index.item_scores(embedding, query)
+            pair_scores = self._pair_index.item_scores(embeddings[0], query, query_language, embeddings[1])
             candidates += [(float(score), "conversation", str(i)) for i, score in enumerate(pair_scores.tolist())]
         suggestions: list[Suggestion] = []
         seen: set[str] = set()
@@ -288,6 +325,13 @@ class KnowledgeService:
             return suggestion
         return Suggestion(translated.text, language, suggestion.source, suggestion.ref, suggestion.score,
                           suggestion.title)
+
+
+def _last_customer_language(transcript: list[dict[str, Any]]) -> str:
+    for message in reversed(transcript or []):
+        if message.get("sender_type") == "customer":
+            return str(message.get("original_language") or message.get("language") or "en")
+    return "en"
 
 
 def _last_customer_turn(transcript: list[dict[str, Any]], max_messages: int = 2) -> str:
