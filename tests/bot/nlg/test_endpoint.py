@@ -14,7 +14,7 @@ def body(language=None, response="utter_greet", **extra):
 def test_rasa_gets_the_response_in_the_conversation_language(gateway):
     reply = gateway.post("/nlg", json=body("de"), headers=AUTH)
     assert reply.status_code == 200
-    assert reply.json()["text"].startswith("Hallo! Ich bin der Assistent des Shops.")
+    assert reply.json()["text"].startswith("Hallo! Ich bin der virtuelle Assistent des Shops.")
     assert gateway.post("/nlg", json=body(None), headers=AUTH).json()["text"].startswith("Hi! I'm the shop's")
 
 
