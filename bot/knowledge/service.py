@@ -42,6 +42,9 @@ INDEX_VERSION = "2"
 # query language (the rest: DEFAULT_EMBEDDING_WEIGHT).
 EMBEDDING_WEIGHTS = {"en": 1.0}
 DEFAULT_EMBEDDING_WEIGHT = 0.5
+# Time the query's translation into English may take (Apertium starts a process per
+# call, ~0.3 s); past it the search goes on without the English comparison.
+PIVOT_TIMEOUT_S = 1.5
 
 
 class Encoder(Protocol):
@@ -247,7 +250,7 @@ class KnowledgeService:
         """The query in English when an engine can translate it (within its time limit)."""
         if language == "en" or self.translator is None or not self.translator.supports(language, "en"):
             return None
-        translation = await self.translator.translate(query, language, "en")
+        translation = await self.translator.translate(query, language, "en", timeout_s=PIVOT_TIMEOUT_S)
         return translation.text if translation.translated else None
 
     def _embed(self, query: str, english: str | None) -> tuple[np.ndarray, np.ndarray | None]:
