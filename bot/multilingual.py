@@ -23,7 +23,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from bot.knowledge.base import load_knowledge_base
+from bot.knowledge.base import KnowledgeBase, load_knowledge_base
 from bot.knowledge.conversations import CRMConversationSource
 from bot.knowledge.service import KnowledgeService
 from bot.knowledge.settings import KnowledgeSettings
@@ -55,9 +55,12 @@ async def multilingual_services(app: FastAPI, settings: Any) -> AsyncIterator[No
     app.state.translator = translator
     app.state.language = LanguageService(languages, language_settings.nlu_language_list, translator)
 
-    knowledge_base = load_knowledge_base(knowledge_settings.path)
+    knowledge_base = _load_or_empty(load_knowledge_base, knowledge_settings.path, KnowledgeBase(),
+                                    "knowledge base: knowledge answers are off")
+    curated = _load_or_empty(CuratedTranslations.load, nlg_settings.translations_path, CuratedTranslations(),
+                             "curated translations: replies are machine-translated or English")
     app.state.nlg = NLGService(
-        load_domain_responses(settings.domain_path), CuratedTranslations.load(nlg_settings.translations_path),
+        load_domain_responses(settings.domain_path), curated,
         languages, translator=translator, knowledge_base=knowledge_base, timezone=nlg_settings.timezone)
 
     tasks: list[asyncio.Task] = []
@@ -86,6 +89,16 @@ async def multilingual_services(app: FastAPI, settings: Any) -> AsyncIterator[No
         if conversations is not None:
             await conversations.close()
         translator.close()
+
+
+def _load_or_empty(load, path, empty, consequence: str):
+    """A malformed data file (an admin's edit) must not keep the gateway from starting:
+    one clear error line, then the gateway runs without it."""
+    try:
+        return load(path)
+    except (OSError, ValueError) as exc:
+        logger.error("cannot load %s (%s); %s", path, exc, consequence)
+        return empty
 
 
 def _encoder_factory(model_path: str):

@@ -73,6 +73,14 @@ class Seq2SeqBackend:
         self._model: Any = None
         self._tokenizer: Any = None
         self._failed: str | None = None
+        self._languages: frozenset[str] | None = None
+        if engine == "m2m100":
+            # Imported here, at start-up, not on a request's first routing decision.
+            from transformers.models.m2m_100.tokenization_m2m_100 import FAIRSEQ_LANGUAGE_CODES
+
+            self._languages = frozenset(FAIRSEQ_LANGUAGE_CODES["m2m100"])
+        elif engine == "nllb":
+            self._languages = frozenset(NLLB_CODES)
         self._load_lock = threading.Lock()
         # One generate() at a time per model: CPU threads are shared anyway, and a
         # request that timed out must not pile up concurrent work behind it.
@@ -85,13 +93,9 @@ class Seq2SeqBackend:
         return self._failed is None and (self.model_dir / "config.json").is_file()
 
     def supports(self, source: str, target: str) -> bool:
-        if self.engine == "marian":
+        if self._languages is None:  # marian: the configured pair
             return self.pair is None or self.pair == (source, target)
-        if self.engine == "nllb":
-            return source in NLLB_CODES and target in NLLB_CODES
-        from transformers.models.m2m_100.tokenization_m2m_100 import FAIRSEQ_LANGUAGE_CODES
-
-        return source in FAIRSEQ_LANGUAGE_CODES["m2m100"] and target in FAIRSEQ_LANGUAGE_CODES["m2m100"]
+        return source in self._languages and target in self._languages
 
     @property
     def loaded(self) -> bool:

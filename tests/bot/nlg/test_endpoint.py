@@ -1,5 +1,7 @@
 """The /nlg route Rasa calls, through the gateway app and its lifespan."""
 
+import pytest
+
 from tests.bot.conftest import SERVICE_TOKEN
 
 AUTH = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
@@ -33,3 +35,18 @@ def test_bad_requests_get_precise_errors(gateway):
     assert gateway.post("/nlg", json=body("es", response="utter_nope"), headers=AUTH).status_code == 404
     assert gateway.post("/nlg", json={"arguments": {}}, headers=AUTH).status_code == 422
     assert gateway.post("/nlg", json=body("es", arguments=[1]), headers=AUTH).status_code == 422
+
+
+@pytest.fixture
+def broken_translations(monkeypatch, tmp_path):
+    directory = tmp_path / "translations"
+    directory.mkdir()
+    (directory / "de.yml").write_text("language: de\nresponses: [\n")
+    monkeypatch.setenv("NLG_TRANSLATIONS_DIR", str(directory))
+
+
+def test_a_broken_translation_file_leaves_the_gateway_answering(broken_translations, gateway):
+    reply = gateway.post("/nlg", json=body("de"), headers=AUTH)
+    assert reply.status_code == 200
+    assert reply.json()["text"].startswith("Hi! I'm the shop's")
+    assert reply.json()["text"].endswith("(This reply is only available in English.)")
