@@ -297,9 +297,11 @@ class KnowledgeService:
     async def _suggest(self, query: str, query_language: str, language: str, top_k: int) -> list[Suggestion]:
         english = await self.english_version(query, query_language)
         embeddings, kb_scores = await asyncio.to_thread(self._entry_scores, query, query_language, english)
+        # One consistent snapshot: a refresh may replace both while this coroutine awaits.
+        pairs, pair_index = self._pairs, self._pair_index
         candidates: list[tuple[float, str, str]] = [(score, "kb", entry_id) for entry_id, score in kb_scores.items()]
-        if self._pair_index is not None and self._pairs:
-            pair_scores = self._pair_index.item_scores(embeddings[0], query, query_language, embeddings[1])
+        if pair_index is not None and pairs:
+            pair_scores = pair_index.item_scores(embeddings[0], query, query_language, embeddings[1])
             candidates += [(float(score), "conversation", str(i)) for i, score in enumerate(pair_scores.tolist())]
         suggestions: list[Suggestion] = []
         seen: set[str] = set()
@@ -311,7 +313,7 @@ class KnowledgeService:
                 (text, written_in), title = entry.answer_in(language), entry.title_in(language)[0]
                 suggestion = Suggestion(text, written_in, "kb", ref, round(score, 4), title)
             else:
-                pair = self._pairs[int(ref)]
+                pair = pairs[int(ref)]
                 suggestion = Suggestion(pair.answer, pair.answer_language, "conversation", pair.session_id,
                                         round(score, 4))
             if suggestion.text in seen:

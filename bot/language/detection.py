@@ -31,7 +31,7 @@ NEUTRAL = frozenset({
     "ok", "okay", "okey", "oki", "k", "kk", "hi", "hey", "yo", "ciao", "super", "top", "hmm", "hm", "mmm", "lol",
     "xd", "haha", "jaja", "ah", "oh", "eh", "uh", "wow", "sorry", "pardon", "bye", "ticket", "dhl", "ups", "dpd",
     "gls", "fedex", "paypal", "visa", "mastercard", "amex", "klarna", "iphone", "email", "mail", "chat", "online",
-    "internet", "web", "app", "ps", "info", "test", "stop", "hallo?",
+    "internet", "web", "app", "ps", "info", "test", "stop",
 })
 # Short words whose language is certain but which lingua's n-gram statistics misjudge
 # on their own. Consulted only for messages of one or two words.

@@ -67,12 +67,12 @@ def placeholders_of(text: str) -> set[str]:
     return set(PLACEHOLDER.findall(text or ""))
 
 
-def fill(text: str, values: dict[str, str]) -> str:
+def fill(text: str, values: dict[str, Any]) -> str:
     """Replaces {name} with its value. Unlike Rasa (which then returns the template
     untouched), a name without a value stays as written and the others are filled."""
 
     def substitute(match: re.Match) -> str:
         value = values.get(match[1])
-        return match[0] if value is None else value
+        return match[0] if value is None else str(value)
 
     return PLACEHOLDER.sub(substitute, text)

@@ -183,3 +183,14 @@ async def test_strings_in_other_fields_are_filled_and_unknown_responses_raise(cu
     assert rendered.message["image"] == "https://shop.example/482913.png"
     with pytest.raises(KeyError):
         await nlg(curated).render("utter_nope", {}, tracker("en"), None)
+
+
+def test_the_synchronous_english_render_of_the_former_module():
+    from bot.nlg import fill, render
+
+    message = render("utter_confirm_cancel", {"order_number": 482913}, tracker("es"), None, RESPONSES)
+    assert message["text"] == "Shall I cancel order 482913?"
+    assert [b["payload"] for b in message["buttons"]] == ["/affirm", "/deny"]
+    assert fill("{n} of {m}", {"n": 1}) == "1 of {m}"
+    with pytest.raises(KeyError):
+        render("utter_nope", {}, {}, None, RESPONSES)

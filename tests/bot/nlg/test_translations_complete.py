@@ -17,9 +17,15 @@ def translations() -> CuratedTranslations:
     return CuratedTranslations.load(ROOT / "data" / "translations")
 
 
+# What the gateway says itself (agent joined, rating request...), in the domain's format.
+GATEWAY_RESPONSES = ROOT / "bot" / "conversations" / "responses.yml"
+
+
 def test_every_response_has_a_curated_translation_in_spanish_german_and_french(translations):
     responses = load_domain_responses(ROOT / "domain.yml")
     assert responses, "domain.yml has no responses"
+    if GATEWAY_RESPONSES.exists():
+        responses.update(load_domain_responses(GATEWAY_RESPONSES))
     assert translations.check(responses, list(CURATED)) == []
 
 
