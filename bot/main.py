@@ -8,8 +8,9 @@ from fastapi import Body, FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from bot import nlg
 from bot.config import get_settings
+from bot.knowledge.api import router as knowledge_router
+from bot.multilingual import multilingual_services
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.security import ServiceCaller
 
@@ -35,12 +36,15 @@ async def lifespan(app: FastAPI):
     settings = get_settings()
     app.state.settings = settings
     app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_s)
-    app.state.responses = nlg.load_domain_responses(settings.domain_path)
-    yield
+    # Translation, language detection, NLG and knowledge search (app.state.translator,
+    # .language, .nlg, .knowledge); see bot/multilingual.py.
+    async with multilingual_services(app, settings):
+        yield
     await app.state.rasa.close()
 
 
 app = FastAPI(title="Support assistant gateway", lifespan=lifespan)
+app.include_router(knowledge_router)
 
 
 @app.get("/health")
@@ -64,19 +68,18 @@ async def generate(request: Request, payload: Annotated[dict[str, Any], Body()])
     name = payload.get("response") or payload.get("template")
     if not isinstance(name, str):
         raise HTTPException(422, "field 'response' is required")
+    arguments, tracker = payload.get("arguments") or {}, payload.get("tracker") or {}
+    if not isinstance(arguments, dict) or not isinstance(tracker, dict):
+        raise HTTPException(422, "fields 'arguments' and 'tracker' must be objects")
     try:
-        message = nlg.render(
-            name,
-            payload.get("arguments") or {},
-            payload.get("tracker") or {},
-            (payload.get("channel") or {}).get("name"),
-            request.app.state.responses,
-        )
+        channel = payload.get("channel")
+        rendered = await request.app.state.nlg.render(name, arguments, tracker,
+                                                      channel.get("name") if isinstance(channel, dict) else None)
     except KeyError:
         logger.error("nlg: no response named %s in the domain", name)
         raise HTTPException(404, f"no response named {name!r}") from None
-    logger.info("nlg rendered %s", name)
-    return message
+    logger.info("nlg rendered %s in %s (%s)", name, rendered.language, rendered.method)
+    return rendered.message
 
 
 @app.get("/", include_in_schema=False)
