@@ -35,7 +35,9 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from nlu_common import ROOT, macro_f1, percentile, prepare_rasa, train_nlu_timed  # noqa: E402
+
 DATA_CANDIDATES = [ROOT.parent / "shared" / "benchmarks" / "banking77", Path("/work/shared/benchmarks/banking77")]
 PUBLISHED = [("BERT-large, fine-tuned (Casanueva et al. 2020)", 0.9366),
              ("USE+ConveRT, dual encoders (Casanueva et al. 2020)", 0.9336)]
@@ -97,35 +99,6 @@ def write_nlu_yaml(rows: list[tuple[str, str]], path: Path) -> int:
     return dropped
 
 
-def pipeline_only_config(config: Path, out: Path) -> None:
-    """The config's recipe, language and pipeline (policies are irrelevant to NLU)."""
-    import ruamel.yaml  # ships with Rasa
-
-    yaml = ruamel.yaml.YAML(typ="safe")
-    loaded = yaml.load(config.read_text())
-    kept = {k: loaded[k] for k in ("recipe", "language", "pipeline") if k in loaded}
-    with out.open("w") as handle:
-        yaml.dump(kept, handle)
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
-
-
-def macro_f1(gold: list[str], predicted: list[str]) -> float:
-    labels = sorted(set(gold))
-    scores = []
-    for label in labels:
-        tp = sum(1 for g, p in zip(gold, predicted, strict=True) if g == label and p == label)
-        fp = sum(1 for g, p in zip(gold, predicted, strict=True) if g != label and p == label)
-        fn = sum(1 for g, p in zip(gold, predicted, strict=True) if g == label and p != label)
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        scores.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
-    return sum(scores) / len(scores)
-
-
 def fallback_threshold(config: Path) -> float | None:
     import ruamel.yaml
 
@@ -184,42 +157,18 @@ def main() -> int:
     data_dir = find_data_dir(args.data)
     config = args.config.resolve()
     work = Path(tempfile.mkdtemp(prefix="banking77-"))
-    # A private, disabled training cache: every run really trains (no cached components).
-    os.environ["RASA_CACHE_DIRECTORY"] = str(work / "cache")
-    os.environ["RASA_MAX_CACHE_SIZE"] = "0"
-    os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    sys.path.insert(0, str(ROOT))  # custom components (rasa_extensions.*) as Rasa would find them
-
     train_rows, held_out = split_train(read_csv(data_dir / "train.csv"), args.split, args.limit_per_intent, args.seed)
     eval_rows = held_out if held_out is not None else read_csv(data_dir / "test.csv")
     if args.eval_limit:
         eval_rows = random.Random(args.seed).sample(eval_rows, min(args.eval_limit, len(eval_rows)))
     dropped = write_nlu_yaml(train_rows, work / "nlu.yml")
-    pipeline_only_config(config, work / "config.yml")
-
-    import logging
-
-    from rasa.model_training import train_nlu
-    from rasa.utils.common import configure_logging_and_warnings
-    from rasa.utils.log_utils import configure_structlog
-
-    # Rasa logs every parsed message at debug level by default here; that would be
-    # measured as latency. The Rasa server logs at LOG_LEVEL=INFO, which skips them too.
-    configure_logging_and_warnings(logging.WARNING)
-    configure_structlog(logging.WARNING)
+    prepare_rasa(work)
 
     print(f"Banking77 from {data_dir}: training on {len(train_rows) - dropped} examples "
           f"({len({r[1] for r in train_rows})} intents), evaluating on {len(eval_rows)} {args.split} examples; "
           f"config {config}", flush=True)
-    load_before = os.getloadavg()[0]
-    start, cpu_start = time.perf_counter(), time.process_time()
-    model_path = train_nlu(str(work / "config.yml"), str(work / "nlu.yml"), str(work / "models"))
-    train_seconds = time.perf_counter() - start
-    train_cpu_seconds = time.process_time() - cpu_start
-    if not model_path:
-        sys.exit("training failed (see the log above)")
-
+    model_path, train_seconds, train_cpu_seconds, load_before = train_nlu_timed(config, work / "nlu.yml",
+                                                                                work / "models")
     result = asyncio.run(evaluate(model_path, eval_rows))
     load_after = os.getloadavg()[0]
     gold, predicted = result["gold"], result["predicted"]
