@@ -54,15 +54,17 @@ async def evaluate(agent, path: Path) -> dict:
     from rasa.shared.nlu.training_data.loading import load_data
 
     examples = [m for m in load_data(str(path)).training_examples if m.get("text") and m.get("intent")]
-    gold_intents, predicted_intents, latencies, confidences = [], [], [], []
+    gold_intents, predicted_intents, latencies, cpu_times, confidences = [], [], [], [], []
     tp = fp = fn = 0
     value_right = value_total = 0
     per_type: dict[str, Counter] = defaultdict(Counter)
     fell_back = 0
+    mistakes = []
     for message in examples:
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         parsed = await agent.parse_message(message.get("text"))
         latencies.append(time.perf_counter() - start)
+        cpu_times.append(time.process_time() - cpu_start)
         ranking = [r for r in parsed.get("intent_ranking") or [] if r["name"] != "nlu_fallback"]
         gold_intents.append(message.get("intent"))
         predicted_intents.append(ranking[0]["name"] if ranking else None)
@@ -85,6 +87,14 @@ async def evaluate(agent, path: Path) -> dict:
         for key in predicted.keys() - gold.keys():
             fp += 1
             per_type[key[0]]["fp"] += 1
+        text = message.get("text")
+        if gold.keys() != predicted.keys() or message.get("intent") != predicted_intents[-1]:
+            mistakes.append({
+                "text": text, "intent": message.get("intent"), "predicted_intent": predicted_intents[-1],
+                "confidence": round(confidences[-1], 3),
+                "missed": [f"{k[0]}:{text[k[1]:k[2]]}" for k in gold.keys() - predicted.keys()],
+                "spurious": [f"{k[0]}:{text[k[1]:k[2]]}" for k in predicted.keys() - gold.keys()],
+            })
 
     def f1(counts: Counter) -> float:
         return 2 * counts["tp"] / max(1, 2 * counts["tp"] + counts["fp"] + counts["fn"])
@@ -104,7 +114,9 @@ async def evaluate(agent, path: Path) -> dict:
         "entity_counts_by_type": {name: dict(c) for name, c in sorted(per_type.items())},
         "parse_ms_p50": 1000 * statistics.median(latencies),
         "parse_ms_p95": 1000 * percentile(latencies, 95),
+        "parse_cpu_ms_p50": 1000 * statistics.median(cpu_times),
         "top_confusions": [f"{g} -> {p} ({n})" for (g, p), n in wrong.most_common(6)],
+        "mistakes": mistakes,
     }
 
 
@@ -143,12 +155,12 @@ def main() -> int:
     print(f"\ntraining: {wall:.0f} s wall, {cpu:.0f} s CPU on {os.cpu_count()} cores, {train_examples} examples "
           f"(load average {load:.1f} before)\n")
     print(f"{'test file':<10} {'n':>5} {'intent acc':>10} {'macro-F1':>9} {'fallback':>9} {'ent P':>6} {'ent R':>6} "
-          f"{'ent F1':>7} {'value':>6} {'p50 ms':>7} {'p95 ms':>7}")
+          f"{'ent F1':>7} {'value':>6} {'p50 ms':>7} {'p95 ms':>7} {'CPU ms':>7}")
     for name, r in results["files"].items():
         print(f"{name:<10} {r['examples']:>5} {r['intent_accuracy']:>10.3f} {r['intent_macro_f1']:>9.3f} "
               f"{r['fallback_rate']:>9.1%} {r['entity_precision']:>6.3f} {r['entity_recall']:>6.3f} "
               f"{r['entity_f1']:>7.3f} {r['entity_value_accuracy']:>6.3f} {r['parse_ms_p50']:>7.1f} "
-              f"{r['parse_ms_p95']:>7.1f}")
+              f"{r['parse_ms_p95']:>7.1f} {r['parse_cpu_ms_p50']:>7.1f}")
     for name, r in results["files"].items():
         print(f"\n{name}: entity F1 by type {r['entity_f1_by_type']}")
         print(f"{name}: most frequent intent confusions (gold -> predicted): {'; '.join(r['top_confusions'])}")

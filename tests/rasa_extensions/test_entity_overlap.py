@@ -48,3 +48,17 @@ def test_messages_without_entities_are_untouched():
 def test_priority_must_be_a_list_of_names():
     with pytest.raises(InvalidConfigException):
         EntityOverlapResolver({"priority": "RegexEntityExtractor"})
+
+
+def test_an_extractor_is_kept_to_its_entity_types():
+    lookup_category = entity("ticket_category", 0, 9, "RegexEntityExtractor")
+    lookup_language = entity("language", 20, 27, "RegexEntityExtractor")
+    crf_category = entity("ticket_category", 30, 38, "CRFEntityExtractor")
+    kept = resolve([lookup_category, lookup_language, crf_category],
+                   extractor_entities={"RegexEntityExtractor": ["language", "order_number"]})
+    assert kept == [lookup_language, crf_category]
+
+
+def test_extractor_entities_must_map_to_lists():
+    with pytest.raises(InvalidConfigException):
+        EntityOverlapResolver({"priority": [], "extractor_entities": {"RegexEntityExtractor": "language"}})

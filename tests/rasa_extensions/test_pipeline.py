@@ -29,6 +29,11 @@ nlu:
     - alemán
     - spanish
     - español
+- lookup: ticket_category
+  examples: |
+    - rechnung
+    - lieferung
+    - invoice
 - synonym: de
   examples: |
     - german
@@ -66,6 +71,14 @@ nlu:
     - switch to [spanish]{"entity": "language", "value": "es"}
     - hablas [alemán]{"entity": "language", "value": "de"}
     - i want to talk in [german]{"entity": "language", "value": "de"}
+- intent: open_ticket
+  examples: |
+    - please open a case about my [invoice]{"entity": "ticket_category", "value": "billing"}
+    - bitte ein ticket wegen der [rechnung]{"entity": "ticket_category", "value": "billing"}
+    - i need a ticket, problem with the [delivery]{"entity": "ticket_category", "value": "delivery"}
+    - ticket wegen [lieferung]{"entity": "ticket_category", "value": "delivery"} bitte
+    - open a support case
+    - ich brauche ein ticket
 - intent: greet
   examples: |
     - hello
@@ -119,6 +132,13 @@ def test_regex_entity_is_extracted_once(agent):
 def test_lookup_entity_is_mapped_to_its_iso_code(agent):
     entities = parse(agent, "can we speak deutsch")["entities"]
     assert [(e["entity"], e["value"]) for e in entities] == [("language", "de")]
+
+
+def test_a_lookup_table_for_a_learned_entity_does_not_extract_out_of_context(agent):
+    # The lookup lists "lieferung" as a ticket category (a CRF feature); asking where the
+    # delivery is must not produce a ticket_category from RegexEntityExtractor.
+    entities = parse(agent, "wo ist meine lieferung")["entities"]
+    assert [e for e in entities if e["extractor"] == "RegexEntityExtractor"] == []
 
 
 def test_unknown_text_gets_a_low_confidence_the_fallback_can_see(agent):
