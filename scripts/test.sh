@@ -19,5 +19,8 @@ step "Rasa data validation"
 step "action server tests (Python 3.10 environment)"
 .venv-rasa/bin/python -m pytest tests/actions "$@"
 
+step "Rasa NLU components (Python 3.10 environment)"
+.venv-rasa/bin/python -m pytest tests/rasa_extensions "$@"
+
 step "everything else (Python 3.11 environment)"
-.venv/bin/python -m pytest tests --ignore=tests/actions "$@"
+.venv/bin/python -m pytest tests --ignore=tests/actions --ignore=tests/rasa_extensions "$@"
