@@ -8,6 +8,7 @@ from fastapi import Body, FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
+from bot.auth import router as auth_router
 from bot.config import get_settings
 from bot.knowledge.api import router as knowledge_router
 from bot.multilingual import multilingual_services
@@ -45,6 +46,7 @@ async def lifespan(app: FastAPI):
 
 app = FastAPI(title="Support assistant gateway", lifespan=lifespan)
 app.include_router(knowledge_router)
+app.include_router(auth_router)
 
 
 @app.get("/health")
