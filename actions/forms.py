@@ -75,6 +75,12 @@ class VerifiedFormValidation(FormValidationAction):
     async def task_required_slots(self, tracker: Tracker, verified: bool) -> list[str]:
         return list(self.task_slots)
 
+    async def next_requested_slot(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: dict) -> EventType:
+        # Always decided here (the SDK leaves it to Rasa when the list equals the domain's).
+        required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+        return SlotSet("requested_slot", next((slot for slot in required if tracker.slots.get(slot) is None), None))
+
     # --- hooks for the task -------------------------------------------------------------
     async def check_order(self, order: dict, dispatcher: CollectingDispatcher, tracker: Tracker) -> Slots:
         """Called with the customer's order once it is known; returns slots to set

@@ -165,13 +165,16 @@ def parse_address(text: str, country: str) -> dict | None:
     match = POSTCODE.search(parts[postcode_index])
     postal_code = match[1].upper()
     city = (parts[postcode_index][:match.start()] + parts[postcode_index][match.end():]).strip(" -")
+    middle = parts[1:postcode_index]
     if not city and postcode_index + 1 < len(parts):
         city = parts[postcode_index + 1]
+    elif not city and middle:  # "Hauptstraße 12, Berlin, 10115"
+        city = middle.pop()
     if not re.search(r"[^\W\d_]{2}", city or ""):
         return None
     address = {"line1": parts[0][:200], "postal_code": postal_code, "city": city[:100], "country": country}
-    if postcode_index > 1:
-        address["line2"] = ", ".join(parts[1:postcode_index])[:200]
+    if middle:
+        address["line2"] = ", ".join(middle)[:200]
     return address
 
 
