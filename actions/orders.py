@@ -196,11 +196,18 @@ class ValidateChangeAddressForm(VerifiedFormValidation):
                                  status=status(order))
         return {"task_blocked": True}
 
+    async def after_verification(self, crm, dispatcher: CollectingDispatcher, tracker: Tracker) -> Slots:
+        slots = await super().after_verification(crm, dispatcher, tracker)
+        tracker.slots.update(slots)
+        if tracker.slots.get("address") and slots.get("order_number") and not slots.get("task_blocked"):
+            slots.update(await self.validate_address(tracker.slots["address"], dispatcher, tracker, {}))
+        return slots
+
     async def validate_address(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: dict) -> Slots:
         number = tracker.slots.get("order_number")
         if not number or not tracker.slots.get("verified"):
-            return {"address": None}  # asked for once we know whose order it is
+            return {"address": first(value)}  # kept as written; read once we know whose order it is
         order = await crm_for(tracker).order(number)
         country = (order.get("shipping_address") or {}).get("country") or "GB"
         address = parse_address(first(value), country)

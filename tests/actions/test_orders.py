@@ -221,3 +221,19 @@ async def test_website_token_verifies_the_customer_once(crm_stack, domain):
     events = slot_events(await action.run(CollectingDispatcher(), make_tracker(metadata={"customer_token": forged}),
                                           domain))
     assert not events.get("verified") and not events.get("customer_token")
+
+
+async def test_address_given_before_verification_is_read_once_verified(domain):
+    customer = scenarios.FR
+    number = customer.order("placed").number
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(set_now={"order_number": number, "address": "12 rue de la Paix, 75002 Paris"},
+                           active_loop="change_address_form")
+    events = slot_events(await ValidateChangeAddressForm().run(dispatcher, tracker, domain))
+    assert events["requested_slot"] == "email" and responses(dispatcher) == []
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker({"order_number": number, "address": "12 rue de la Paix, 75002 Paris"},
+                           set_now={"email": customer.email}, active_loop="change_address_form")
+    events = slot_events(await ValidateChangeAddressForm().run(dispatcher, tracker, domain))
+    assert responses(dispatcher) == ["utter_verified"]
+    assert events["address"] == "12 rue de la Paix, 75002 Paris" and events["requested_slot"] == "confirm_address"

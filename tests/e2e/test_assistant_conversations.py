@@ -4,7 +4,10 @@ directly whether the change really happened."""
 
 from __future__ import annotations
 
+import time
 import uuid
+
+import jwt  # PyJWT: signs the website token as the shop would
 
 from crm_backend.demo import scenarios
 from tests.support.stack import http_json
@@ -80,6 +83,15 @@ def test_ticket_opened_then_found_by_its_number(stack):
     assert opened, customer
     reply = customer.says(f"what is the status of ticket {opened[0]}?")
     assert opened[0] in reply and "open" in reply.lower(), customer
+
+
+def test_website_token_verifies_without_asking(stack):
+    token = jwt.encode({"sub": scenarios.DE.email, "exp": int(time.time()) + 600},
+                       stack.env["SHOP_SIGNING_SECRET"], algorithm="HS256")
+    order = scenarios.DE.order("shipped")
+    customer = Customer(stack, "site-token")
+    reply = customer.says(f"where is my order {order.number}?", customer_token=token)
+    assert order.tracking_number in reply and "e-mail" not in reply, customer
 
 
 def test_unverified_customer_gets_no_order_data(stack):
