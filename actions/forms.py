@@ -102,6 +102,13 @@ class VerifiedFormValidation(FormValidationAction):
         except CRMUnavailable:
             dispatcher.utter_message(response="utter_crm_unavailable_read")
             dispatcher.utter_message(response="utter_try_again_later")
+        except CRMError as exc:
+            if exc.status == 401:  # the customer token expired: verify again, the form goes on
+                dispatcher.utter_message(response="utter_verification_expired")
+                return [*(SlotSet(name, None) for name in (*VERIFICATION_SLOTS, "order_number", "email")),
+                        SlotSet("requested_slot", "order_number")]
+            logger.error("%s: unexpected CRM answer %s %s", self.name(), exc.status, exc.code)
+            dispatcher.utter_message(response="utter_something_went_wrong")
         except Exception:
             logger.exception("%s failed", self.name())
             dispatcher.utter_message(response="utter_something_went_wrong")

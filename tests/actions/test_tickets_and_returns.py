@@ -131,3 +131,13 @@ async def test_information_is_added_to_a_ticket_as_a_public_comment(domain):
     assert responses(dispatcher) == ["utter_ticket_comment_added"]
     stored = await CRMClient(customer_token=slots["customer_token"]).ticket(ticket.number)
     assert any(c.get("body") == "Le modèle est le XL-200" for c in stored["comments"])
+
+
+async def test_expired_customer_token_asks_to_verify_again(domain):
+    slots = {"customer_token": "expired-or-forged", "verified": True}
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(slots, set_now={"ticket_number": "T10001"}, active_loop="ticket_status_form")
+    events = slot_events(await ValidateTicketStatusForm().run(dispatcher, tracker, domain))
+    assert responses(dispatcher) == ["utter_verification_expired"]
+    assert events["verified"] is None and events["customer_token"] is None
+    assert events["requested_slot"] == "order_number"
