@@ -4,6 +4,7 @@ take it, leaving a message (a CRM ticket the team answers by e-mail)."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -46,6 +47,13 @@ def handoff_reason(tracker: Tracker) -> str:
     return "customer_request"
 
 
+def expected_reply(value: Any) -> str | None:
+    """The gateway's `expected_reply`: an ISO date-time, or a number of minutes from now."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        return (datetime.now(timezone.utc) + timedelta(minutes=float(value))).isoformat(timespec="minutes")
+    return value if isinstance(value, str) and value else None
+
+
 class ActionHandoff(SafeAction):
     def name(self) -> str:
         return "action_handoff"
@@ -66,9 +74,9 @@ class ActionHandoff(SafeAction):
             return events + [SlotSet("leave_message_confirm", False), ConversationPaused()]
         dispatcher.utter_message(response="utter_handoff_no_agents" if answer["outcome"] == "no_agents"
                                  else "utter_handoff_offline")
-        if answer.get("expected_reply"):
-            dispatcher.utter_message(response="utter_handoff_reply_by",
-                                     expected_reply=datetime_(answer["expected_reply"]))
+        reply_by = expected_reply(answer.get("expected_reply"))
+        if reply_by:
+            dispatcher.utter_message(response="utter_handoff_reply_by", expected_reply=datetime_(reply_by))
         return events
 
 

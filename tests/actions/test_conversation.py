@@ -5,6 +5,8 @@ tickets go to the real CRM."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import httpx
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -53,6 +55,17 @@ async def test_no_agents_says_when_to_expect_an_answer_and_does_not_pause(gatewa
     assert responses(dispatcher) == ["utter_handoff_no_agents", "utter_handoff_reply_by"]
     assert dispatcher.messages[1]["expected_reply"] == {"type": "datetime", "value": "2026-11-24T09:00:00Z"}
     assert not any(event["event"] == "pause" for event in events)
+
+
+async def test_closed_with_a_wait_in_minutes_gives_a_reply_time(gateway):
+    gateway.handoff_answer = {"outcome": "closed", "expected_reply": 90}
+    dispatcher = CollectingDispatcher()
+    await ActionHandoff().run(dispatcher, make_tracker(intent="request_human"), {})
+    assert responses(dispatcher) == ["utter_handoff_offline", "utter_handoff_reply_by"]
+    reply_by = dispatcher.messages[1]["expected_reply"]
+    assert reply_by["type"] == "datetime"
+    minutes = (datetime.fromisoformat(reply_by["value"]) - datetime.now(timezone.utc)).total_seconds() / 60
+    assert 88 <= minutes <= 91
 
 
 async def test_gateway_down_says_so(gateway):
