@@ -19,7 +19,7 @@ step "NLU held-out sets per language -> $out/nlu.txt, $out/nlu.json"
 .venv-rasa/bin/python benchmarks/assistant_nlu.py --json "$out/nlu.json" 2>"$out/nlu.log" | tee "$out/nlu.txt"
 
 step "model for the test stories"
-scripts/train.sh
+scripts/train.sh >"$out/train.log" 2>&1 || { echo "training failed (see $out/train.log)"; exit 1; }
 
 step "test stories -> $out/core/"
 status=0
