@@ -60,6 +60,19 @@ def test_verified_customer_cancels_an_unshipped_order(stack):
     assert crm_order(stack, number, EN.email)["status"] == "cancelled"
 
 
+def test_spanish_customer_cancels_in_spanish(stack):
+    es = scenarios.ES
+    number = es.order("packed").number
+    customer = Customer(stack, "es-cancel")
+    reply = customer.says(f"quiero cancelar el pedido {number}", language="es")
+    assert "correo electrónico" in reply, customer
+    reply = customer.says(es.email, language="es")
+    assert "¿Quiere que lo cancele?" in reply, customer
+    reply = customer.says("sí, cancélelo", language="es")
+    assert f"el pedido {number} está cancelado" in reply, customer
+    assert crm_order(stack, number, es.email)["status"] == "cancelled"
+
+
 def test_shipped_order_cannot_be_cancelled_and_the_customer_is_told_why(stack):
     number = EN.order("shipped").number
     customer = Customer(stack, "shipped")
