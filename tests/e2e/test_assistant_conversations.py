@@ -117,6 +117,28 @@ def test_unverified_customer_gets_no_order_data(stack):
     assert order.tracking_number not in everything and "shipped" not in everything.lower(), customer
 
 
+def test_nobody_to_take_over_so_the_customer_leaves_a_message(stack):
+    # No agent has a console open in this stack (and on a gateway without the handoff
+    # endpoint the request fails): either way the bot offers to take a message.
+    customer = Customer(stack, "message")
+    reply = customer.says("I want to talk to a real person")
+    assert "leave us a message?" in reply, customer
+    reply = customer.says("yes")
+    assert "e-mail address can we reply to" in reply, customer
+    customer.says("pat.visitor@example.org")
+    reply = customer.says("Please call me back about a missing refund")
+    numbers = [w.strip(".,") for w in reply.split() if w.strip(".,")[:1] == "T" and w.strip(".,")[1:].isdigit()]
+    assert numbers, customer
+    base = stack.url("crm") + "/api/v1"
+    status, login = http_json("POST", base + "/auth/login", {"email": scenarios.ADMIN.email,
+                                                            "password": stack.env["DEMO_ADMIN_PASSWORD"]})
+    assert status == 200, login
+    status, ticket = http_json("GET", f"{base}/tickets/{numbers[0]}", None,
+                               {"Authorization": "Bearer " + login["access_token"]})
+    assert status == 200 and ticket["contact_email"] == "pat.visitor@example.org", ticket
+    assert "missing refund" in ticket["description"]
+
+
 def test_question_in_the_middle_of_a_form_then_back_and_stop(stack):
     customer = Customer(stack, "interrupt")
     reply = customer.says("I want to return something")
