@@ -237,3 +237,18 @@ async def test_address_given_before_verification_is_read_once_verified(domain):
     events = slot_events(await ValidateChangeAddressForm().run(dispatcher, tracker, domain))
     assert responses(dispatcher) == ["utter_verified"]
     assert events["address"] == "12 rue de la Paix, 75002 Paris" and events["requested_slot"] == "confirm_address"
+
+
+async def test_repeated_wrong_emails_lock_the_order_and_the_customer_is_told_how_long(domain):
+    number = scenarios.UNKNOWN_ORDER_NUMBER  # its own failure count: no other test uses it
+    said: list[str] = []
+    for attempt in range(6):
+        dispatcher = CollectingDispatcher()
+        tracker = make_tracker({"order_number": number}, set_now={"email": f"guess{attempt}@example.com"},
+                               active_loop="order_status_form")
+        events = slot_events(await ValidateOrderStatusForm().run(dispatcher, tracker, domain))
+        said += responses(dispatcher)
+    # the fifth failure locks the order (VERIFICATION_MAX_FAILURES=5); later attempts stay locked
+    assert said == ["utter_verification_failed"] * 4 + ["utter_verification_locked"] * 2
+    assert 1 <= dispatcher.messages[0]["minutes"] <= 15
+    assert events["task_blocked"] is True and events["requested_slot"] is None
