@@ -48,6 +48,14 @@ async def test_accepting_the_offer_after_frustration_is_a_frustration_handoff(ga
     assert gateway.calls[-1][1]["reason"] == "frustration"
 
 
+async def test_asking_for_a_person_after_a_crm_outage_says_why(gateway):
+    earlier = [{"event": "user", "parse_data": {"intent": {"name": "check_order_status"}}},
+               {"event": "bot", "metadata": {"utter_action": "utter_crm_unavailable_read"}},
+               {"event": "bot", "metadata": {"utter_action": "utter_try_again_later"}}]
+    await ActionHandoff().run(CollectingDispatcher(), make_tracker(intent="request_human", events=earlier), {})
+    assert gateway.calls[-1][1]["reason"] == "crm_unavailable"
+
+
 async def test_no_agents_says_when_to_expect_an_answer_and_does_not_pause(gateway):
     gateway.handoff_answer = {"outcome": "no_agents", "expected_reply": "2026-11-24T09:00:00Z"}
     dispatcher = CollectingDispatcher()
