@@ -16,8 +16,9 @@ from actions.common import conversation_language, enum, reset_task
 
 logger = logging.getLogger(__name__)
 
-# Intents never offered as "did you mean" buttons.
-NOT_OFFERED = {"nlu_fallback", "inform", "affirm", "deny", "handed_back", "out_of_scope"}
+# Intents never offered as "did you mean" buttons: only things the customer can want done.
+NOT_OFFERED = {"nlu_fallback", "inform", "affirm", "deny", "handed_back", "out_of_scope", "stop", "greet", "goodbye",
+               "thank", "express_frustration", "bot_challenge"}
 # What the rephrase buttons offer when the classifier had no second guess.
 DEFAULT_OFFERS = ("check_order_status", "request_human")
 

@@ -178,8 +178,14 @@ def parse_address(text: str, country: str) -> dict | None:
     return address
 
 
+# Countries that write the postcode after the city ("Manchester M14 5TP").
+POSTCODE_AFTER_CITY = {"GB", "IE", "US", "CA"}
+
+
 def format_address(address: dict) -> str:
     middle = f"{address['line2']}, " if address.get("line2") else ""
+    if address.get("country") in POSTCODE_AFTER_CITY:
+        return f"{address['line1']}, {middle}{address['city']} {address['postal_code']}"
     return f"{address['line1']}, {middle}{address['postal_code']} {address['city']}"
 
 

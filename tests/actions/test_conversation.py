@@ -134,7 +134,8 @@ async def test_knowledge_answer_unknown_and_unavailable(gateway):
 
 async def test_fallback_offers_the_two_likeliest_intents_then_a_person():
     ranking = [{"name": "nlu_fallback", "confidence": 0.3}, {"name": "cancel_order", "confidence": 0.25},
-               {"name": "inform", "confidence": 0.2}, {"name": "request_return", "confidence": 0.15}]
+               {"name": "inform", "confidence": 0.2}, {"name": "stop", "confidence": 0.18},
+               {"name": "request_return", "confidence": 0.15}]
     dispatcher = CollectingDispatcher()
     await ActionHandleFallback().run(dispatcher, make_tracker(intent="nlu_fallback", intent_ranking=ranking), {})
     offer = dispatcher.messages[0]

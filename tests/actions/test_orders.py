@@ -16,6 +16,7 @@ from actions.orders import (
     ValidateCancelOrderForm,
     ValidateChangeAddressForm,
     ValidateOrderStatusForm,
+    format_address,
     parse_address,
 )
 from actions.verification import ActionAskOrderNumber, ActionValidateSlotMappings
@@ -162,6 +163,8 @@ def test_addresses_are_read_in_the_ways_customers_write_them():
     assert parse_address("12 High Street, Flat 2, SW1A 1AA London", "GB") == {
         "line1": "12 High Street", "line2": "Flat 2", "postal_code": "SW1A 1AA", "city": "London", "country": "GB"}
     assert parse_address("Hauptstraße 12, Berlin, 10115", "DE")["city"] == "Berlin"
+    assert format_address(parse_address("14 Elm Road, Manchester M14 5TP", "GB")) == "14 Elm Road, Manchester M14 5TP"
+    assert format_address(parse_address("Calle Mayor 5, 28013 Madrid", "ES")) == "Calle Mayor 5, 28013 Madrid"
     assert parse_address("somewhere nice", "GB") is None
     assert parse_address("Madrid", "ES") is None
 
