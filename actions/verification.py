@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker, ValidationAction
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import crm_for, is_verified
@@ -25,6 +25,12 @@ VERIFY_ONLY_FORMS = ("ticket_status_form", "ticket_comment_form")
 
 class ActionValidateSlotMappings(ValidationAction):
     """Runs after every customer message (Rasa's action_validate_slot_mappings)."""
+
+    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: dict) -> list[EventType]:
+        # Slots outside forms are taken as extracted (forms validate their own); the SDK's
+        # version would log a warning per slot and message for the missing validate_ methods.
+        return [SlotSet(name, value) for name, value in tracker.slots_to_validate().items()]
 
     async def extract_customer_token(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                      domain: dict) -> dict[str, Any]:
