@@ -13,6 +13,9 @@ setup:          ## environments, .env, database, model; no services started
 train:          ## retrain the assistant (skipped when data and configs are unchanged)
 	scripts/train.sh
 
+evaluate:       ## NLU held-out report per language + test-story report (test-artifacts/evaluation)
+	scripts/evaluate.sh
+
 lint:
 	.venv/bin/ruff check .
 

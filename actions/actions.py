@@ -1,1 +1,0 @@
-"""Custom actions. Bot text lives in domain.yml; actions only pass values."""
