@@ -4,6 +4,7 @@ agent console's WebSocket."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import threading
@@ -126,11 +127,9 @@ class Console:
         wait_for(lambda: any(e["type"] == "hello" for e in self.events), 10, "console hello")
 
     def _read(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # closed at the end of the test
             for raw in self.ws:
                 self.events.append(json.loads(raw))
-        except Exception:
-            pass
 
     def wait_message(self, fragment: str, timeout: float = 15) -> dict:
         return wait_for(lambda: next((e["message"] for e in self.events if e["type"] == "message"
@@ -151,10 +150,8 @@ def customer_factory():
 
     yield make
     for customer in made:
-        try:
+        with contextlib.suppress(Exception):
             customer.close()
-        except Exception:
-            pass
 
 
 @pytest.fixture
