@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     data_dir: Path = PROJECT_ROOT / "data"
     languages: str = "en,es,de,fr"
     redis_url: str = ""
+    # Prefix of the gateway's Redis channels and keys (several deployments can share one Redis).
+    redis_namespace: str = "gw"
     # Where the gateway keeps its durable outbox of CRM writes (SQLite).
     var_dir: Path = PROJECT_ROOT / "var"
     # Seconds to wait for the CRM on one call.

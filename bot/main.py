@@ -48,7 +48,7 @@ async def lifespan(app: FastAPI):
     app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_s)
     app.state.crm = CRMClient(settings.crm_url, settings.crm_gateway_token, settings.crm_timeout_s)
     app.state.support_hours = SupportHours(settings.support_hours)
-    app.state.broker = broker_from_url(settings.redis_url)
+    app.state.broker = broker_from_url(settings.redis_url, settings.redis_namespace)
     await app.state.broker.start()
     app.state.outbox = Outbox(settings.var_dir / "gateway_outbox.db", app.state.crm)
     app.state.outbox.start()

@@ -18,8 +18,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 logger = logging.getLogger("bot.realtime")
-PREFIX = "gw:"
-PRESENCE_KEY = "gw:presence"
 PRESENCE_TTL_S = 30.0  # a console refreshes its presence every 10 s
 
 
@@ -67,16 +65,18 @@ class Broker:
 
 
 class RedisBroker(Broker):
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, namespace: str = "gw") -> None:
         super().__init__()
         import redis.asyncio as redis
 
+        self.prefix = f"{namespace}:"  # gateways of one deployment share a namespace
+        self.presence_key = f"{namespace}-presence"
         self._redis = redis.from_url(url, decode_responses=True)
         self._pubsub = self._redis.pubsub()
         self._reader: asyncio.Task | None = None
 
     async def start(self) -> None:
-        await self._pubsub.psubscribe(PREFIX + "*")
+        await self._pubsub.psubscribe(self.prefix + "*")
         self._reader = asyncio.create_task(self._read(), name="redis-pubsub")
 
     async def close(self) -> None:
@@ -90,7 +90,7 @@ class RedisBroker(Broker):
 
     async def publish(self, channel: str, event: dict[str, Any]) -> None:
         # Delivered locally when Redis echoes it back, like on every other process.
-        await self._redis.publish(PREFIX + channel, json.dumps(event))
+        await self._redis.publish(self.prefix + channel, json.dumps(event))
 
     async def _read(self) -> None:
         while True:
@@ -98,7 +98,7 @@ class RedisBroker(Broker):
                 async for message in self._pubsub.listen():
                     if message.get("type") != "pmessage":
                         continue
-                    channel = str(message["channel"]).removeprefix(PREFIX)
+                    channel = str(message["channel"]).removeprefix(self.prefix)
                     try:
                         self._deliver(channel, json.loads(message["data"]))
                     except ValueError:
@@ -109,19 +109,19 @@ class RedisBroker(Broker):
                 logger.error("redis pub/sub lost (%s); reconnecting", exc)
                 await asyncio.sleep(1)
                 with contextlib.suppress(Exception):
-                    await self._pubsub.psubscribe(PREFIX + "*")
+                    await self._pubsub.psubscribe(self.prefix + "*")
 
     async def mark_present(self, member: str) -> None:
-        await self._redis.zadd(PRESENCE_KEY, {member: time.time() + PRESENCE_TTL_S})
+        await self._redis.zadd(self.presence_key, {member: time.time() + PRESENCE_TTL_S})
 
     async def mark_absent(self, member: str) -> None:
-        await self._redis.zrem(PRESENCE_KEY, member)
+        await self._redis.zrem(self.presence_key, member)
 
     async def present_count(self) -> int:
         now = time.time()
-        await self._redis.zremrangebyscore(PRESENCE_KEY, "-inf", now)
-        return await self._redis.zcount(PRESENCE_KEY, now, "+inf")
+        await self._redis.zremrangebyscore(self.presence_key, "-inf", now)
+        return await self._redis.zcount(self.presence_key, now, "+inf")
 
 
-def broker_from_url(redis_url: str) -> Broker:
-    return RedisBroker(redis_url) if redis_url else Broker()
+def broker_from_url(redis_url: str, namespace: str = "gw") -> Broker:
+    return RedisBroker(redis_url, namespace) if redis_url else Broker()
