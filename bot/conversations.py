@@ -212,6 +212,8 @@ class ConversationService:
                 return reply
             stored, inbound, conv = await self.accept(session_id, text, client_message_id=client_message_id,
                                                       metadata=metadata, channel=channel)
+            if stored.get("duplicate"):  # a client's retry: the first delivery already had its turn
+                return stored, []
             return stored, await self.route(session_id, stored, inbound, conv, metadata)
 
     async def handle_in_background(self, session_id: str, text: str, *, client_message_id: str | None = None,
@@ -229,6 +231,10 @@ class ConversationService:
         except BaseException:
             lock.release()
             raise
+
+        if stored.get("duplicate"):  # the widget resent after a reconnect: answered the first time
+            lock.release()
+            return stored
 
         async def finish() -> None:
             try:

@@ -43,7 +43,7 @@ class CRMClient:
         await self._http.aclose()
 
     async def request(self, method: str, path: str, *, staff_token: str | None = None,
-                      idempotency_key: str | None = None, **kwargs: Any) -> Any:
+                      idempotency_key: str | None = None, with_status: bool = False, **kwargs: Any) -> Any:
         headers = {"Authorization": f"Bearer {staff_token or self._token}"}
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
@@ -59,7 +59,8 @@ class CRMClient:
             except ValueError:
                 detail = response.text[:200]
             raise CRMError(response.status_code, detail)
-        return response.json() if response.content else None
+        body = response.json() if response.content else None
+        return (response.status_code, body) if with_status else body
 
     # --- conversations (gateway token) -------------------------------------------------
     async def upsert_conversation(self, session_id: str, language: str, channel: str = "web") -> dict:
@@ -73,7 +74,10 @@ class CRMClient:
         return await self.request("PATCH", f"/conversations/{session_id}", json=fields)
 
     async def add_message(self, session_id: str, message: dict[str, Any]) -> dict:
-        return await self.request("POST", f"/conversations/{session_id}/messages", json=message)
+        """The stored message; `duplicate` is True when this client_message_id was stored before (a retry)."""
+        status, stored = await self.request("POST", f"/conversations/{session_id}/messages", json=message,
+                                            with_status=True)
+        return {**stored, "duplicate": status == 200}
 
     async def messages(self, session_id: str, after_seq: int = 0, include_notes: bool = False,
                        limit: int = 100) -> list[dict]:

@@ -43,6 +43,7 @@ def test_rest_webhook_retry_with_same_message_id_is_stored_once(gw):
     http_json("POST", gw.url("gateway") + "/webhooks/rest/webhook", body)
     customer_turns = [m for m in crm_messages(gw, "rest:shopper-2") if m["sender_type"] == "customer"]
     assert len(customer_turns) == 1
+    assert gw.rasa.texts_for("rest:shopper-2") == ["hello there"]  # the retry did not run a second bot turn
 
 
 def test_bot_buttons_come_back_as_rest_buttons(gw):
