@@ -1,0 +1,121 @@
+"""The widget and the agent console in Chromium against a real gateway and CRM (Rasa is the
+recording stand-in of tests/support/fake_rasa.py, so this runs without a trained model):
+embedding, Spanish chat, HTML shown as text, reload, handoff, exclusive take, translation
+both ways, hand back; and rasa-webchat's own bundle talking to the gateway unchanged."""
+
+import pytest
+
+from tests.bot.gateway.conftest import make_stack, wait_for
+from tests.browser.conftest import sign_in
+from tests.support.stack import ROOT
+
+pytestmark = pytest.mark.browser
+WEBCHAT = ROOT / ".cache" / "npm" / "node_modules" / "rasa-webchat" / "lib" / "index.js"
+
+
+@pytest.fixture(scope="module")
+def gw():
+    rasa, running = make_stack("gateway-browser")
+    try:
+        running.start("crm", "gateway")
+        yield running
+    finally:
+        running.stop()
+        rasa.stop()
+
+
+def bubbles(page, sender=None):
+    selector = "#support-widget .saw-msg" + (f'[data-sender="{sender}"]' if sender else "")
+    return page.locator(selector)
+
+
+def test_widget_customer_and_console_agent(gw, new_context, screenshots):
+    base = gw.url("gateway")
+    shop = new_context().new_page()
+    shop.goto(base + "/")
+    shop.get_by_role("button", name="Chat with us").click()
+    shop.get_by_label("Language").select_option("es")
+    box = shop.get_by_label("Su mensaje")
+    expect_focus = shop.evaluate("document.activeElement.id")
+    assert expect_focus in ("saw-language", "saw-input")
+
+    box.fill("hola, ¿dónde está mi pedido?")
+    box.press("Enter")
+    bubbles(shop, "bot").filter(has_text="echo[es]: hola").wait_for()
+
+    # Markup typed by a customer is shown as text, never parsed.
+    box.fill('<img src=x onerror="window.pwned=1"><b>negrita</b>')
+    box.press("Enter")
+    bubbles(shop, "bot").filter(has_text="<b>negrita</b>").wait_for()
+    assert shop.locator("#support-widget img").count() == 0 and shop.locator("#support-widget b").count() == 0
+    assert shop.evaluate("window.pwned") is None
+
+    # Quick replies are buttons; clicking one sends its payload.
+    box.fill("buttons")
+    box.press("Enter")
+    shop.locator(".saw-replies button", has_text="Yes").click()
+    wait_for(lambda: "/affirm" in gw.rasa.texts_for(shop.evaluate("SupportWidget.state().sessionId")), what="payload")
+
+    # Reload: same session, the transcript comes back once (no duplicates).
+    session_id = shop.evaluate("SupportWidget.state().sessionId")
+    count = bubbles(shop).count()
+    shop.reload()
+    bubbles(shop, "bot").filter(has_text="echo[es]: hola").wait_for()
+    wait_for(lambda: bubbles(shop).count() == count, what=f"{count} bubbles after reload")
+    assert shop.evaluate("SupportWidget.state().sessionId") == session_id
+
+    # An agent signs in (second browser context) and has a console open: presence.
+    console = new_context().new_page()
+    sign_in(console, base, "agent@example.com", gw.env["DEMO_AGENT_PASSWORD"])
+    console.get_by_role("status").filter(has_text="live").wait_for()
+
+    shop.get_by_label("Su mensaje").fill("/request_human")
+    shop.get_by_label("Su mensaje").press("Enter")
+    bubbles(shop, "bot").filter(has_text="handoff: queued").wait_for()
+    shop.get_by_label("Su mensaje").fill("quiero hablar con una persona")
+    shop.get_by_label("Su mensaje").press("Enter")
+
+    queued = console.locator("#queue button").first
+    queued.wait_for()
+    queued.click()
+    console.locator("#transcript .customer").filter(has_text="Original (es): quiero hablar con una persona").wait_for()
+    console.get_by_role("button", name="Take").click()
+    bubbles(shop, "system").filter(has_text="se ha unido").wait_for()
+
+    console.get_by_label("Reply").fill("Hello, I will check your order now.")
+    console.get_by_role("button", name="Send").click()
+    agent_line = bubbles(shop, "agent").first
+    agent_line.wait_for()
+    assert "comprobar" in agent_line.inner_text().lower()
+
+    shop.get_by_label("Su mensaje").fill("gracias, espero")
+    shop.get_by_label("Su mensaje").press("Enter")
+    console.locator("#transcript .customer").filter(has_text="gracias, espero").wait_for()
+    shop.screenshot(path=str(screenshots / "widget-with-agent.png"))
+    console.screenshot(path=str(screenshots / "console-with-customer.png"))
+
+    console.get_by_role("button", name="Hand back to bot").click()
+    bubbles(shop, "system").filter(has_text="asistente").wait_for()
+    wait_for(lambda: "/handed_back" in gw.rasa.texts_for(session_id), what="/handed_back")
+
+
+def test_console_redirects_to_login_when_signed_out(gw, new_context):
+    page = new_context().new_page()
+    page.goto(gw.url("gateway") + "/console")
+    page.wait_for_url("**/login?next=/console")
+
+
+def test_rasa_webchat_bundle_works_against_the_gateway(gw, new_context, screenshots):
+    assert WEBCHAT.exists(), "rasa-webchat is not installed: scripts/setup.sh --test npm-installs it into .cache/npm"
+    page = new_context().new_page()
+    page.goto(gw.url("gateway") + "/health")  # an empty page on the gateway's origin
+    page.set_content('<html><body><div id="webchat"></div></body></html>')
+    page.add_script_tag(path=str(WEBCHAT))
+    page.evaluate("""url => WebChat.default({selector: '#webchat', socketUrl: url, socketPath: '/socket.io/',
+                                                title: 'Support', initPayload: 'hello from webchat',
+                                                embedded: true, showMessageDate: false}, null)""", gw.url("gateway"))
+    page.get_by_text("echo[en]: hello from webchat").wait_for(timeout=30_000)
+    page.locator("input.rw-new-message, textarea.rw-new-message").fill("second message")
+    page.locator("input.rw-new-message, textarea.rw-new-message").press("Enter")
+    page.get_by_text("echo[en]: second message").wait_for()
+    page.screenshot(path=str(screenshots / "rasa-webchat.png"))
