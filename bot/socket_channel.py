@@ -4,7 +4,8 @@
   (signed, unguessable); a client presenting an id the gateway did not issue gets a new one.
 - `user_uttered {message, session_id, customData|metadata}` -> acknowledged with the stored
   message (`{message_id, seq}`) once it is stored; replies come as `bot_uttered {text,
-  quick_replies?, message_id, seq, sender_type}`; `typing {on}` while the bot thinks.
+  quick_replies?}` (Rasa's exact shape); a client that sends `client: "support-widget"` in its
+  session_request (our widget) also gets `message_id, seq, sender_type` and `typing {on}`.
 - `sync {session_id, after_seq}` -> the messages stored after `after_seq` (reconnect, reload).
 """
 
@@ -42,14 +43,27 @@ class SocketIOMiddleware(socketio.ASGIApp):
         super().__init__(sio, other_asgi_app=app, socketio_path="socket.io")
 
 
-async def _forward(sid: str, session_id: str) -> None:
-    """Relays the conversation's live events (from any gateway process) to this socket."""
+def rasa_shape(message: dict[str, Any]) -> dict[str, Any]:
+    """Exactly Rasa's bot_uttered: rasa-webchat recognises a message by its set of keys."""
+    shaped = {"text": message["text"]}
+    if message.get("quick_replies"):
+        shaped["quick_replies"] = message["quick_replies"]
+    return shaped
+
+
+async def _forward(sid: str, session_id: str, enriched: bool) -> None:
+    """Relays the conversation's live events (from any gateway process) to this socket.
+    Our widget asks for `enriched` messages (ids, seq, sender) to dedupe and catch up;
+    other clients (rasa-webchat) get Rasa's exact shape."""
     async with _state.broker.subscribe(f"session:{session_id}") as queue:
         while True:
             event = await queue.get()
             if event["type"] == "bot_uttered":
-                await sio.emit("bot_uttered", event["message"], to=sid)
-            elif event["type"] == "typing":
+                message = event["message"]
+                if message.get("sender_type") == "customer":
+                    continue  # the customer's own words are not echoed live (sync returns them)
+                await sio.emit("bot_uttered", message if enriched else rasa_shape(message), to=sid)
+            elif event["type"] == "typing" and enriched:
                 await sio.emit("typing", {"on": event["on"]}, to=sid)
 
 
@@ -78,7 +92,8 @@ async def session_request(sid, data=None):
     old = _forwarders.pop(sid, None)
     if old:
         old.cancel()
-    _forwarders[sid] = asyncio.create_task(_forward(sid, session_id))
+    enriched = isinstance(data, dict) and data.get("client") == "support-widget"
+    _forwarders[sid] = asyncio.create_task(_forward(sid, session_id, enriched))
     await asyncio.sleep(0)  # the subscription is in place before the client can send
     await sio.emit("session_confirm", {"session_id": session_id}, to=sid)
     return {"session_id": session_id}

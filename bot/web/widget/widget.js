@@ -193,7 +193,7 @@
     socket = window.io(gateway, { path: "/socket.io", transports: ["websocket", "polling"] });
     socket.on("connect", function () {
       confirmed = false;
-      socket.emit("session_request", { session_id: state.sessionId });
+      socket.emit("session_request", { session_id: state.sessionId, client: "support-widget" });
     });
     socket.on("session_confirm", function (data) {
       var id = data && data.session_id ? data.session_id : data;

@@ -82,8 +82,9 @@ def gw():
 class Customer:
     """The widget's side of Rasa's socket.io contract (python-socketio client, polling)."""
 
-    def __init__(self, url: str, session_id: str | None = None) -> None:
+    def __init__(self, url: str, session_id: str | None = None, enriched: bool = True) -> None:
         self.url = url
+        self.enriched = enriched
         self.received: list[dict] = []
         self.typing: list[bool] = []
         self.confirmed: queue.Queue = queue.Queue()
@@ -95,7 +96,8 @@ class Customer:
 
     def connect(self) -> Customer:
         self.client.connect(self.url, transports=["polling"], socketio_path="socket.io", wait_timeout=10)
-        self.client.emit("session_request", {"session_id": self.session_id})
+        self.client.emit("session_request", {"session_id": self.session_id,
+                                             "client": "support-widget" if self.enriched else None})
         self.session_id = self.confirmed.get(timeout=10)
         return self
 
@@ -144,8 +146,8 @@ class Console:
 def customer_factory():
     made: list[Customer] = []
 
-    def make(url: str, session_id: str | None = None) -> Customer:
-        made.append(Customer(url, session_id).connect())
+    def make(url: str, session_id: str | None = None, enriched: bool = True) -> Customer:
+        made.append(Customer(url, session_id, enriched).connect())
         return made[-1]
 
     yield make

@@ -117,3 +117,13 @@ def test_sync_returns_what_was_missed_in_order(gw, customer_factory):
     missed = customer.client.call("sync", {"session_id": customer.session_id, "after_seq": first["seq"]}, timeout=10)
     assert [m["text"] for m in missed["messages"]] == ["echo[en]: one", "two", "echo[en]: two"]
     wait_for(lambda: len(gw.rasa.texts_for(customer.session_id)) == 2, what="two turns")
+
+
+def test_plain_rasa_clients_get_rasas_exact_message_shape(gw, customer_factory):
+    customer = customer_factory(gw.url("gateway"), enriched=False)  # e.g. rasa-webchat
+    customer.say("buttons")
+    reply = customer.wait_text("Pick one")
+    assert reply == {"text": "Pick one", "quick_replies": [
+        {"content_type": "text", "title": "Yes", "payload": "/affirm"},
+        {"content_type": "text", "title": "No", "payload": "/deny"}]}
+    assert customer.typing == []
