@@ -89,9 +89,9 @@
     li.appendChild(el("span", { "class": "who" }, who));
     var main = m.display_text != null ? m.display_text : m.text;
     li.appendChild(el("span", { "class": "text", lang: m.display_language || m.language }, main));
-    if (main !== m.text) {  // the original beside the translation
-      li.appendChild(el("span", { "class": "original", lang: m.language },
-                        "Original (" + m.language + "): " + m.text));
+    if (main !== m.text) {  // the original beside the translation; for agents, what the customer read
+      var label = m.sender_type === "agent" ? "Customer reads (" : "Original (";
+      li.appendChild(el("span", { "class": "original", lang: m.language }, label + m.language + "): " + m.text));
     }
     $("transcript").appendChild(li);
     $("transcript").scrollTop = $("transcript").scrollHeight;
