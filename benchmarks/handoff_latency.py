@@ -75,7 +75,8 @@ def main() -> None:
                              json={"sender_id": customer.session_id, "reason": "benchmark"},
                              headers={"Authorization": f"Bearer {stack.env['GATEWAY_SERVICE_TOKEN']}"})
         assert handoff.json()["outcome"] == "queued", handoff.text
-        agent = httpx.Client(base_url=stack.url(agent_gateway), headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        agent = httpx.Client(base_url=stack.url(agent_gateway), headers={"Authorization": f"Bearer {token}"},
+                             timeout=30)
         assert agent.post(f"/console/api/conversations/{customer.session_id}/take").status_code == 200
 
         latencies: list[float] = []
