@@ -238,8 +238,8 @@ async def handback(session_id: str, request: Request, user: AgentOrAdmin) -> dic
         logger.error("handback of %s: could not resume Rasa: %s", session_id, exc)
     reply_to = f"handback-{conversation['version']}"
     await state.conversations.system_line(session_id, "utter_gateway_handed_back", language, reply_to)
-    asyncio.get_running_loop().create_task(state.conversations.bot_turn(
-        session_id, "/handed_back", {"language": language, "message_id": reply_to}, reply_to, language))
+    state.conversations.resume_bot(session_id, "/handed_back", {"language": language, "message_id": reply_to},
+                                   reply_to, language)
     return conversation
 
 

@@ -204,6 +204,14 @@ class ConversationService:
             out.append(message)
         return out
 
+    def resume_bot(self, session_id: str, text: str, rasa_metadata: dict[str, Any], reply_to: str,
+                   language: str) -> None:
+        """A bot turn the gateway starts itself (after a hand back), queued behind the customer's messages."""
+        async def run() -> None:
+            async with self._locks[session_id]:
+                await self.bot_turn(session_id, text, rasa_metadata, reply_to, language)
+        self._spawn(run())
+
     async def handle(self, session_id: str, text: str, *, client_message_id: str | None = None,
                      metadata: dict[str, Any] | None = None, channel: str = "web") -> tuple[dict, list[dict]]:
         """accept() then route(), in order per conversation (REST webhook)."""

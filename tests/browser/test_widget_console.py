@@ -121,3 +121,29 @@ def test_rasa_webchat_bundle_works_against_the_gateway(gw, new_context, screensh
     page.locator(".rw-response", has_text="second message").wait_for()
     assert [m["message"] for m in gw.rasa.messages[-2:]] == ["hello from webchat", "second message"]
     page.screenshot(path=str(screenshots / "rasa-webchat.png"))
+
+
+def test_widget_survives_a_gateway_restart_without_loss_or_duplicates(gw, new_context, screenshots):
+    shop = new_context().new_page()
+    shop.goto(gw.url("gateway") + "/")
+    shop.get_by_role("button", name="Chat with us").click()
+    box = shop.get_by_label("Your message")
+    box.fill("before the restart")
+    box.press("Enter")
+    bubbles(shop, "bot").filter(has_text="echo[en]: before the restart").wait_for()
+
+    gw.stop_service("gateway")
+    shop.locator(".saw-status").filter(has_text="Reconnecting").wait_for()
+    box.fill("typed while the gateway was down")
+    box.press("Enter")
+    assert shop.evaluate("SupportWidget.state().pending") == 1
+    gw.start("gateway")
+
+    bubbles(shop, "bot").filter(has_text="echo[en]: typed while the gateway was down").wait_for(timeout=30_000)
+    wait_for(lambda: shop.evaluate("SupportWidget.state().pending") == 0, what="pending message acknowledged")
+    texts = bubbles(shop).all_inner_texts()
+    assert texts.count("typed while the gateway was down") == 1
+    assert texts.count("echo[en]: typed while the gateway was down") == 1
+    session_id = shop.evaluate("SupportWidget.state().sessionId")
+    assert gw.rasa.texts_for(session_id).count("typed while the gateway was down") == 1
+    shop.screenshot(path=str(screenshots / "widget-after-restart.png"))
