@@ -1,6 +1,7 @@
 """Escalation and the agent console against a real CRM: presence, queue, exclusive take,
 translation both ways, internal notes, transfer, hand back to the bot, resolve and rating."""
 
+import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -174,3 +175,28 @@ def test_summary_is_short_and_keeps_the_last_customer_words():
     transcript = [{"sender_type": "customer", "text": f"message {i}", "translations": None} for i in range(10)]
     summary = summarise("customer_request", {"language": "es"}, transcript)
     assert "message 9" in summary and "message 6" not in summary and len(summary) <= 600
+
+
+def test_simultaneous_takes_one_wins(gw, customer_factory, console_factory):
+    from concurrent.futures import ThreadPoolExecutor
+
+    tokens = [gw.login(), gw.login("agent.es@example.com"), gw.login("agent.de@example.com")]
+    console_factory(gw.url("gateway"), tokens[0])
+    customer = customer_factory(gw.url("gateway"))
+    customer.say("hello", language="en")
+    assert handoff(gw, customer.session_id).json()["outcome"] == "queued"
+
+    def take(token):
+        with api(gw, token) as agent:
+            return agent.post(f"/console/api/conversations/{customer.session_id}/take")
+
+    with ThreadPoolExecutor(3) as pool:
+        answers = list(pool.map(take, tokens))
+    assert sorted(a.status_code for a in answers) == [200, 409, 409]
+    winner = next(a for a in answers if a.status_code == 200).json()["assignee"]["name"]
+    for refused in (a for a in answers if a.status_code == 409):
+        assert refused.json()["detail"]["assignee"]["name"] == winner
+    wait_for(lambda: [m for m in customer.received if m["sender_type"] == "system"], what="joined line")
+    time.sleep(1)  # a second "joined" line would have arrived by now
+    assert [m["text"] for m in customer.received if m["sender_type"] == "system"] == [
+        f"{winner} from our support team has joined the conversation."]
