@@ -210,6 +210,13 @@ async def transfer(session_id: str, body: Transfer, request: Request, user: Agen
     return conversation
 
 
+async def _resume_rasa(state: Any, session_id: str) -> None:
+    try:
+        await state.rasa.append_events(session_id, [{"event": "resume"}])
+    except RasaUnavailable as exc:
+        logger.error("could not resume Rasa for %s: %s", session_id, exc)
+
+
 @router.post("/console/api/conversations/{session_id}/resolve")
 async def resolve(session_id: str, request: Request, user: AgentOrAdmin) -> dict[str, Any]:
     state = request.app.state
@@ -218,6 +225,9 @@ async def resolve(session_id: str, request: Request, user: AgentOrAdmin) -> dict
     except (CRMError, CRMUnavailable) as exc:
         raise _crm_failure(exc) from None
     await _changed(state, conversation)
+    # A resolved conversation goes back to the bot when the customer writes again (closed -> bot):
+    # Rasa, paused by the handoff, must be listening by then.
+    await _resume_rasa(state, session_id)
     await state.conversations.system_line(session_id, "utter_gateway_csat_request", conversation["language"],
                                           f"csat-{conversation['version']}")
     return conversation
@@ -232,10 +242,7 @@ async def handback(session_id: str, request: Request, user: AgentOrAdmin) -> dic
         raise _crm_failure(exc) from None
     await _changed(state, conversation)
     language = conversation["language"]
-    try:  # Rasa was paused by the handoff action: resume it, then let the bot pick the thread up again
-        await state.rasa.append_events(session_id, [{"event": "resume"}])
-    except RasaUnavailable as exc:
-        logger.error("handback of %s: could not resume Rasa: %s", session_id, exc)
+    await _resume_rasa(state, session_id)  # paused by the handoff action; then the bot picks the thread up again
     reply_to = f"handback-{conversation['version']}"
     await state.conversations.system_line(session_id, "utter_gateway_handed_back", language, reply_to)
     state.conversations.resume_bot(session_id, "/handed_back", {"language": language, "message_id": reply_to},

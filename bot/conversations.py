@@ -272,7 +272,12 @@ class ConversationService:
         stored, _, _ = await self.accept(session_id, text, client_message_id=client_message_id, metadata=metadata,
                                          channel=channel)
         self.remember({**conv, "state": "bot"})
-        return stored, []
+        try:  # the assistant's domain carries the thanks line; without it the rating is just recorded
+            thanks = await self.system_line(session_id, "utter_gateway_csat_thanks", conv["language"],
+                                            f"{stored['client_message_id']}.thanks")
+        except KeyError:
+            return stored, []
+        return stored, [thanks]
 
     async def _set_rasa_language(self, session_id: str, language: str) -> None:
         try:

@@ -28,6 +28,7 @@ logging.basicConfig(
     level=__import__("os").environ.get("LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s"
 )
 logger = logging.getLogger("bot")
+logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per CRM call is noise; failures are logged by us
 WEB_DIR = __import__("pathlib").Path(__file__).parent / "web"
 
 SORRY = "Sorry, I'm having trouble answering right now. Please try again in a minute."

@@ -122,9 +122,14 @@ def test_resolve_asks_for_a_rating_and_records_it(gw, customer_factory, console_
         assert agent.post(f"/console/api/conversations/{customer.session_id}/resolve").status_code == 200
     request = customer.wait_text("rate")
     assert [q["payload"] for q in request["quick_replies"]] == ["1", "2", "3", "4", "5"]
+    assert (customer.session_id, [{"event": "resume"}]) in gw.rasa.events  # Rasa listens again
     customer.say("4")
     wait_for(lambda: crm_conversation(gw, customer.session_id)["csat_score"] == 4, what="csat stored")
     assert "4" not in gw.rasa.texts_for(customer.session_id)
+    # Writing again after the rating: closed -> bot, the bot answers.
+    customer.say("one more question", language="en")
+    customer.wait_text("echo[en]: one more question")
+    assert crm_conversation(gw, customer.session_id)["state"] == "bot"
 
 
 def test_transfer_moves_the_conversation(gw, customer_factory, console_factory):
