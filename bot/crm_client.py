@@ -102,6 +102,17 @@ class CRMClient:
     async def csat(self, session_id: str, score: int) -> dict:
         return await self.request("POST", f"/conversations/{session_id}/csat", json={"score": score})
 
+    async def verified_customer(self, customer_token: str) -> dict:
+        """GET /me for a customer token the bot obtained (tells which customer verified)."""
+        try:
+            response = await self._http.get("/me", headers={"Authorization": f"Bearer {self._token}",
+                                                            "X-Customer-Token": customer_token})
+        except httpx.HTTPError as exc:
+            raise CRMUnavailable(f"GET /me: {exc.__class__.__name__}") from exc
+        if response.status_code >= 400:
+            raise CRMError(response.status_code, response.text[:200])
+        return response.json()
+
     # --- on behalf of a signed-in agent ------------------------------------------------
     async def take(self, session_id: str, staff_token: str) -> dict:
         return await self.request("POST", f"/conversations/{session_id}/take", staff_token=staff_token)

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Body, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from bot.crm_client import CRMError, CRMUnavailable
+from bot.rasa_client import RasaUnavailable
 from bot.security import ServiceCaller
 
 logger = logging.getLogger("bot.handoff")
@@ -76,6 +77,22 @@ def summarise(reason: str, conversation: dict[str, Any], transcript: list[dict[s
     return summary if len(summary) <= limit else summary[: limit - 1] + "…"
 
 
+async def link_verified_customer(state: Any, conversation: dict[str, Any]) -> dict[str, Any]:
+    """If the customer verified with the bot (its `customer_token` slot), record who they are on
+    the conversation, so the agent sees their profile, orders and tickets. Best effort."""
+    session_id = conversation["session_id"]
+    try:
+        slots = (await state.rasa.tracker(session_id)).get("slots") or {}
+        token = slots.get("customer_token")
+        if not isinstance(token, str) or not token:
+            return conversation
+        customer = await state.crm.verified_customer(token)
+        return await state.crm.update_conversation(session_id, customer_id=customer["id"])
+    except (RasaUnavailable, CRMError, CRMUnavailable, KeyError) as exc:
+        logger.info("handoff of %s: customer not linked (%s)", session_id, exc)
+        return conversation
+
+
 @router.post("/internal/handoff", dependencies=[ServiceCaller])
 async def handoff(request: Request, body: Annotated[HandoffRequest, Body()]) -> dict[str, Any]:
     state = request.app.state
@@ -85,6 +102,8 @@ async def handoff(request: Request, body: Annotated[HandoffRequest, Body()]) -> 
         return {"outcome": "no_agents"}
     try:
         conversation = await state.crm.get_conversation(body.sender_id)
+        if not conversation.get("customer_id"):
+            conversation = await link_verified_customer(state, conversation)
         transcript = await state.crm.messages(body.sender_id)
         result = await state.crm.handoff(body.sender_id, body.reason, summarise(body.reason, conversation, transcript),
                                          body.priority)

@@ -27,6 +27,7 @@ class FakeRasa:
         self.gateway_url = ""  # set once the gateway's port is known
         self.messages: list[dict[str, Any]] = []
         self.events: list[tuple[str, list]] = []
+        self.slots: dict[str, dict[str, Any]] = {}  # per sender, as a test sets them (e.g. customer_token)
         self.delay_s = 0.0
         self.port = free_port()
         self.app = self._build()
@@ -87,6 +88,11 @@ class FakeRasa:
             self._check(request)
             self.events.append((sender, await request.json()))
             return {"sender_id": sender}
+
+        @app.get("/conversations/{sender}/tracker")
+        async def tracker(sender: str, request: Request) -> dict:
+            self._check(request)
+            return {"sender_id": sender, "slots": self.slots.get(sender, {})}
 
         @app.get("/")
         async def root() -> str:

@@ -11,6 +11,7 @@ import pytest
 from bot.handoff import SupportHours, summarise
 from tests.bot.gateway.conftest import wait_for
 from tests.bot.gateway.test_message_path import crm_conversation, crm_messages
+from tests.support.stack import http_json
 
 
 def api(gw, token):
@@ -205,3 +206,24 @@ def test_simultaneous_takes_one_wins(gw, customer_factory, console_factory):
     time.sleep(1)  # a second "joined" line would have arrived by now
     assert [m["text"] for m in customer.received if m["sender_type"] == "system"] == [
         f"{winner} from our support team has joined the conversation."]
+
+
+def test_verified_customer_is_linked_and_shown_to_the_agent(gw, customer_factory, console_factory):
+    status, verified = http_json("POST", gw.url("crm") + "/api/v1/verifications",
+                                 {"order_number": "100203", "email": "lucia.garcia@example.com"},
+                                 headers={"Authorization": f"Bearer {gw.env['CRM_ACTIONS_TOKEN']}"})
+    assert status == 200, verified
+    sam = gw.login()
+    console_factory(gw.url("gateway"), sam)
+    customer = customer_factory(gw.url("gateway"))
+    customer.say("hola", language="es")
+    gw.rasa.slots[customer.session_id] = {"customer_token": verified["customer_token"], "verified": True}
+    assert handoff(gw, customer.session_id).json()["outcome"] == "queued"
+    with api(gw, sam) as agent:
+        view = agent.get(f"/console/api/conversations/{customer.session_id}").json()
+    assert view["conversation"]["customer_id"] == verified["customer"]["id"]
+    assert view["customer"]["first_name"] == "Lucía"
+    assert "100203" in [o["number"] for o in view["customer"]["recent_orders"]]
+    queue = api(gw, sam).get("/console/api/queue").json()
+    entry = next(q for q in queue if q["session_id"] == customer.session_id)
+    assert entry["customer"]["id"] == verified["customer"]["id"]
