@@ -54,11 +54,11 @@ def test_spanish_customer_english_agent_hand_back_then_order_status(stack, new_c
     console.locator("#queue button").first.wait_for(timeout=60_000)
     console.locator("#queue button").first.click()
     console.locator("#transcript .customer").filter(has_text="quiero hablar con una persona").wait_for()
-    console.get_by_role("button", name="Take").click()
+    console.get_by_role("button", name="Take", exact=True).click()
     shop.locator('#support-widget .saw-msg[data-sender="system"]').filter(has_text="Sam Agent").wait_for()
 
     console.get_by_label("Reply").fill("Hello! I can see your conversation. How can I help you?")
-    console.get_by_role("button", name="Send").click()
+    console.get_by_role("button", name="Send", exact=True).click()
     agent_line = shop.locator('#support-widget .saw-msg[data-sender="agent"]').first
     agent_line.wait_for()
     assert "Hello" not in agent_line.inner_text() and re.search(r"ayud|Hola", agent_line.inner_text())
@@ -68,7 +68,7 @@ def test_spanish_customer_english_agent_hand_back_then_order_status(stack, new_c
     shop.screenshot(path=str(screenshots / "story-widget-with-agent.png"))
     console.screenshot(path=str(screenshots / "story-console.png"))
 
-    console.get_by_role("button", name="Hand back to bot").click()
+    console.get_by_role("button", name="Hand back to bot", exact=True).click()
     shop.locator('#support-widget .saw-msg[data-sender="system"]').filter(has_text="asistente").wait_for()
 
     before = bot_lines(shop).count()

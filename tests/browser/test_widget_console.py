@@ -79,11 +79,11 @@ def test_widget_customer_and_console_agent(gw, new_context, screenshots):
     queued.wait_for()
     queued.click()
     console.locator("#transcript .customer").filter(has_text="Original (es): quiero hablar con una persona").wait_for()
-    console.get_by_role("button", name="Take").click()
+    console.get_by_role("button", name="Take", exact=True).click()
     bubbles(shop, "system").filter(has_text="se ha unido").wait_for()
 
     console.get_by_label("Reply").fill("Hello, I will check your order now.")
-    console.get_by_role("button", name="Send").click()
+    console.get_by_role("button", name="Send", exact=True).click()
     agent_line = bubbles(shop, "agent").first
     agent_line.wait_for()
     assert "comprobar" in agent_line.inner_text().lower()
@@ -94,7 +94,7 @@ def test_widget_customer_and_console_agent(gw, new_context, screenshots):
     shop.screenshot(path=str(screenshots / "widget-with-agent.png"))
     console.screenshot(path=str(screenshots / "console-with-customer.png"))
 
-    console.get_by_role("button", name="Hand back to bot").click()
+    console.get_by_role("button", name="Hand back to bot", exact=True).click()
     bubbles(shop, "system").filter(has_text="asistente").wait_for()
     wait_for(lambda: "/handed_back" in gw.rasa.texts_for(session_id), what="/handed_back")
 
