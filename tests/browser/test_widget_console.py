@@ -147,3 +147,22 @@ def test_widget_survives_a_gateway_restart_without_loss_or_duplicates(gw, new_co
     session_id = shop.evaluate("SupportWidget.state().sessionId")
     assert gw.rasa.texts_for(session_id).count("typed while the gateway was down") == 1
     shop.screenshot(path=str(screenshots / "widget-after-restart.png"))
+
+
+def test_widget_is_usable_with_the_keyboard_alone(gw, new_context):
+    shop = new_context().new_page()
+    shop.goto(gw.url("gateway") + "/")
+    launcher = shop.get_by_role("button", name="Chat with us")
+    assert launcher.get_attribute("aria-expanded") == "false"
+    launcher.focus()
+    shop.keyboard.press("Enter")
+    assert launcher.get_attribute("aria-expanded") == "true"
+    assert shop.evaluate("document.activeElement.id") == "saw-input"  # focus moves into the chat
+    shop.keyboard.type("hello by keyboard")
+    shop.keyboard.press("Enter")
+    bubbles(shop, "bot").filter(has_text="echo[en]: hello by keyboard").wait_for()
+    assert shop.get_by_role("log").get_attribute("aria-live") == "polite"
+    assert shop.get_by_role("dialog", name="Customer support").is_visible()
+    shop.keyboard.press("Escape")
+    assert not shop.get_by_role("dialog").is_visible()
+    assert shop.evaluate("document.activeElement.className") == "saw-launcher"  # focus returns
