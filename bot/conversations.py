@@ -18,7 +18,8 @@ import logging
 import re
 import secrets
 import uuid
-from collections import defaultdict
+import weakref
+from collections import OrderedDict
 from typing import Any
 
 from bot.crm_client import CRMClient, CRMError, CRMUnavailable
@@ -29,6 +30,7 @@ from bot.realtime import Broker
 logger = logging.getLogger("bot.conversations")
 AGENT_STATES = ("queued", "with_agent")
 CSAT_SCORE = re.compile(r"^\s*([1-5])\s*(?:/\s*5)?\s*$")
+KNOWN_CONVERSATIONS = 10_000
 SESSION_ID = re.compile(r"^web-[A-Za-z0-9_-]{22}\.[0-9a-f]{16}$")
 
 
@@ -76,8 +78,10 @@ class ConversationService:
         self.broker = broker
         self.rasa = rasa
         self.default_language = default_language
-        self._known: dict[str, dict[str, Any]] = {}  # last CRM view of each conversation (used while the CRM is down)
-        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # Last CRM view of recent conversations (used while the CRM is down), bounded.
+        self._known: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        # One lock per conversation in flight; dropped once nobody holds or waits for it.
+        self._lock_table: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._tasks: set[asyncio.Task] = set()
 
     # --- conversations -------------------------------------------------------------
@@ -96,11 +100,20 @@ class ConversationService:
                                                    "language": language or self.default_language, "last_seq": 0}
             if session_id not in self._known:
                 await self.outbox.write("upsert", session_id, {"language": conv["language"], "channel": channel})
-        self._known[session_id] = conv
+        self.remember(conv)
         return conv
 
     def remember(self, conv: dict[str, Any]) -> None:
         self._known[conv["session_id"]] = conv
+        self._known.move_to_end(conv["session_id"])
+        while len(self._known) > KNOWN_CONVERSATIONS:
+            self._known.popitem(last=False)
+
+    def _lock(self, session_id: str) -> asyncio.Lock:
+        lock = self._lock_table.get(session_id)
+        if lock is None:
+            lock = self._lock_table[session_id] = asyncio.Lock()
+        return lock
 
     async def missed(self, session_id: str, after_seq: int) -> list[dict[str, Any]]:
         """What the customer may have missed (reconnect, reload): stored messages after `after_seq`."""
@@ -208,14 +221,14 @@ class ConversationService:
                    language: str) -> None:
         """A bot turn the gateway starts itself (after a hand back), queued behind the customer's messages."""
         async def run() -> None:
-            async with self._locks[session_id]:
+            async with self._lock(session_id):
                 await self.bot_turn(session_id, text, rasa_metadata, reply_to, language)
         self._spawn(run())
 
     async def handle(self, session_id: str, text: str, *, client_message_id: str | None = None,
                      metadata: dict[str, Any] | None = None, channel: str = "web") -> tuple[dict, list[dict]]:
         """accept() then route(), in order per conversation (REST webhook)."""
-        async with self._locks[session_id]:
+        async with self._lock(session_id):
             if (reply := await self._csat(session_id, text, client_message_id, metadata, channel)) is not None:
                 return reply
             stored, inbound, conv = await self.accept(session_id, text, client_message_id=client_message_id,
@@ -228,7 +241,7 @@ class ConversationService:
                                    metadata: dict[str, Any] | None = None, channel: str = "web") -> dict:
         """Socket.io: answers the stored message (the acknowledgement) at once; the bot turn
         runs after it, still in order for this conversation."""
-        lock = self._locks[session_id]
+        lock = self._lock(session_id)
         await lock.acquire()
         try:
             if (reply := await self._csat(session_id, text, client_message_id, metadata, channel)) is not None:

@@ -55,6 +55,8 @@ def test_widget_customer_and_console_agent(gw, new_context, screenshots):
     box.press("Enter")
     shop.locator(".saw-replies button", has_text="Yes").click()
     wait_for(lambda: "/affirm" in gw.rasa.texts_for(shop.evaluate("SupportWidget.state().sessionId")), what="payload")
+    bubbles(shop, "bot").filter(has_text="/affirm").wait_for()  # its answer is on screen before counting
+    assert bubbles(shop, "customer").filter(has_text="Yes").count() == 1  # the title is shown, not the payload
 
     # Reload: same session, the transcript comes back once (no duplicates).
     session_id = shop.evaluate("SupportWidget.state().sessionId")
