@@ -25,6 +25,16 @@ class Settings(BaseSettings):
     data_dir: Path = PROJECT_ROOT / "data"
     languages: str = "en,es,de,fr"
     redis_url: str = ""
+    # Prefix of the gateway's Redis channels and keys (several deployments can share one Redis).
+    redis_namespace: str = "gw"
+    # Where the gateway keeps its durable outbox of CRM writes (SQLite).
+    var_dir: Path = PROJECT_ROOT / "var"
+    # Seconds to wait for the CRM on one call.
+    crm_timeout_s: float = 5.0
+    # When agents answer, e.g. "Mon-Fri 08:00-18:00 Europe/Madrid"; empty: always open.
+    support_hours: str = ""
+    # Estimated minutes per conversation ahead in the queue (the handoff's expected_reply).
+    minutes_per_queued_conversation: int = 3
 
     @property
     def language_list(self) -> list[str]:

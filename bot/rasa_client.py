@@ -36,6 +36,11 @@ class RasaClient:
             "POST", f"/conversations/{sender}/tracker/events", json=events, params={"token": self._token}
         )
 
+    async def tracker(self, sender: str) -> dict:
+        """The conversation's current state (slots), without its event history."""
+        return await self._call("GET", f"/conversations/{sender}/tracker",
+                                params={"token": self._token, "include_events": "NONE"})
+
     async def trigger_intent(self, sender: str, intent: str, entities: dict | None = None) -> list[dict]:
         """Injects an intent (e.g. after a handback) and returns the bot messages."""
         result = await self._call(
