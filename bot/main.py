@@ -8,6 +8,7 @@ from fastapi import Body, FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
+from bot.admin.api import mount as mount_admin
 from bot.auth import router as auth_router
 from bot.config import get_settings
 from bot.knowledge.api import router as knowledge_router
@@ -47,6 +48,7 @@ async def lifespan(app: FastAPI):
 app = FastAPI(title="Support assistant gateway", lifespan=lifespan)
 app.include_router(knowledge_router)
 app.include_router(auth_router)
+mount_admin(app)  # admin workbench: /admin, /api/admin
 
 
 @app.get("/health")
