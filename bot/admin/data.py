@@ -368,7 +368,7 @@ class TrainingData:
         for path in sorted((self.base / "knowledge_base").glob("*.yml")):
             for entry in (yamlio.load(path, self.rel(path)) or {}).get("entries") or []:
                 out.append({"file": self.rel(path), "id": entry.get("id"), "entry": yamlio.plain(entry),
-                            "version": yamlio.version_of(entry)})
+                            "yaml": yamlio.dumps(entry), "version": yamlio.version_of(entry)})
         return out
 
     @staticmethod
