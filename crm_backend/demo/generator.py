@@ -13,13 +13,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from faker import Faker
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from crm_backend.demo import scenarios
 from crm_backend.models import (
     Conversation,
-    Counter,
     Customer,
     Message,
     Order,
@@ -31,6 +30,7 @@ from crm_backend.models import (
     TicketComment,
 )
 from crm_backend.services import audit
+from crm_backend.services import tickets as tickets_service
 from crm_backend.services.security import SYSTEM, hash_password
 from crm_backend.services.tickets import SLA
 from crm_backend.vocab import ORDER_TRANSITIONS, OrderStatus, Priority
@@ -407,7 +407,7 @@ def load(session: Session, passwords: dict[str, str], now: datetime | None = Non
                                  "author_staff_id": row["assignee_id"] if comment["author"] == "staff" else None,
                                  "body": comment["body"], "public": comment["public"], "created_at": comment["at"]})
     insert_many(TicketComment, comment_rows)
-    session.execute(update(Counter).where(Counter.name == "ticket").values(value=10000 + len(ticket_rows)))
+    tickets_service.set_last_number(session, 10000 + len(ticket_rows))
 
     conversation_ids = insert_many(Conversation, [{
         "session_id": c["session_id"], "customer_id": customer_ids[c["customer"]], "language": c["language"],

@@ -4,7 +4,7 @@ comments (public, or internal notes customers never see)."""
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.orm import Session, selectinload
 
 from crm_backend.db import utcnow
@@ -39,12 +39,23 @@ def default_priority(customer: Customer | None, requested: Priority | None) -> P
 
 
 def next_number(session: Session) -> str:
-    """T + 5 digits from an atomic counter (the row the migration creates)."""
-    value = session.execute(update(Counter).where(Counter.name == "ticket").values(value=Counter.value + 1)
-                            .returning(Counter.value)).scalar_one()
+    """T + 5 digits: a sequence on PostgreSQL (no lock held until commit, migration 0002),
+    else an atomic update of the counter row (SQLite serialises writers anyway)."""
+    if session.get_bind().dialect.name == "postgresql":
+        value = session.execute(text("SELECT nextval('ticket_number_seq')")).scalar_one()
+    else:
+        value = session.execute(update(Counter).where(Counter.name == "ticket").values(value=Counter.value + 1)
+                                .returning(Counter.value)).scalar_one()
     if value > 99999:
         raise RuntimeError("ticket numbers T10000-T99999 are exhausted")
     return f"T{value:05d}"
+
+
+def set_last_number(session: Session, value: int) -> None:
+    """After a bulk load: the next ticket gets number value + 1."""
+    session.execute(update(Counter).where(Counter.name == "ticket").values(value=value))
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT setval('ticket_number_seq', :value)"), {"value": value})
 
 
 def snapshot(ticket: Ticket) -> dict[str, Any]:

@@ -163,6 +163,8 @@ def clean_database(engine) -> None:
         for table in tables:
             connection.execute(text(f"DELETE FROM {table}"))  # noqa: S608 (table names from metadata)
         connection.execute(text("UPDATE number_counters SET value = 10000 WHERE name = 'ticket'"))
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT setval('ticket_number_seq', 10000)"))
 
 
 @dataclass
