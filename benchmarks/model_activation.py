@@ -1,7 +1,8 @@
 """Closing figures of the admin workbench (issue 7):
 
 1. time to activate a model on the running Rasa server (the workbench's own activation code:
-   `PUT /model`, then /status), and how customers' requests fare meanwhile (a client keeps
+   the gateway channel's non-blocking swap, then /status; --rasa-put: Rasa's own `PUT /model`
+   for comparison), and how customers' requests fare meanwhile (a client keeps
    asking /model/parse: answered, failed, slowest answer), next to the alternative of
    restarting Rasa (its cold start, during which nothing is answered);
 2. with --train: training time of the assistant through the workbench's training job
@@ -76,7 +77,7 @@ def train(models_dir: Path) -> None:
         print(f"held-out intent accuracy {nlu['accuracy']:.3f}, macro F1 {nlu['macro_f1']:.3f}")
 
 
-def activation(sources: list[Path], rounds: int) -> None:
+def activation(sources: list[Path], rounds: int, rasa_put: bool = False) -> None:
     # Copies in a scratch folder: the benchmark's activations never touch models/ACTIVE or the registry.
     scratch = Path(tempfile.mkdtemp(prefix="activation-bench-"))
     models = []
@@ -114,14 +115,21 @@ def activation(sources: list[Path], rounds: int) -> None:
         for number in range(rounds):
             target = models[(number + 1) % len(models)]
             t0 = time.monotonic()
-            result = service.activate(Benchmarker(), target.name)
+            if rasa_put:  # Rasa's own PUT /model, for comparison
+                answer = httpx.put(f"{url}/model", params={"token": token}, json={"model_file": str(target)},
+                                   timeout=300)
+                assert answer.status_code == 204, answer.text
+                method = "rasa_put_model"
+            else:
+                result = service.activate(Benchmarker(), target.name)
+                assert result["active"] == target.name
+                method = result["method"]
             times.append(time.monotonic() - t0)
-            assert result["active"] == target.name
             time.sleep(2)
         stop.set()
         asker.join()
         print(f"Rasa cold start (the downtime of a restart instead): {cold_start:.1f} s")
-        print(f"activation (PUT /model until /status names the new model), {rounds} rounds: "
+        print(f"activation via {method} (until Rasa serves the new model), {rounds} rounds: "
               f"median {statistics.median(times):.2f} s, max {max(times):.2f} s")
         print(f"/model/parse without activation: median {1000 * statistics.median(steady):.0f} ms, "
               f"max {1000 * max(steady):.0f} ms ({len(steady)} requests)")
@@ -136,6 +144,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", action="append", type=Path, help="model files to alternate (default: newest)")
     parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--rasa-put", action="store_true", help="activate with Rasa's own PUT /model instead")
     parser.add_argument("--train", action="store_true", help="measure training of the assistant instead")
     parser.add_argument("--models-dir", type=Path, help="where --train writes (default: a temporary folder)")
     args = parser.parse_args()
@@ -145,7 +154,7 @@ def main() -> None:
     models = [m.resolve() for m in (args.model or [newest_model()])]
     if len(models) == 1:  # the same model twice under two names: Rasa still loads it afresh each time
         models.append(models[0])
-    activation(models, args.rounds)
+    activation(models, args.rounds, args.rasa_put)
 
 
 if __name__ == "__main__":

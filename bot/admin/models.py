@@ -5,9 +5,11 @@
 - A training job runs `rasa train` in .venv-rasa (niced) with the log streamed to
   models/jobs/<id>.log, then evaluates the new model and registers both. A failed training
   registers nothing and leaves the active model serving.
-- Activation asks the running Rasa server to load the model (`PUT /model`). Rasa 3.6 builds
-  the new agent first and swaps `app.ctx.agent` only when it loaded and is ready; on failure it
-  answers 4xx/5xx and keeps serving the old one, so we record models/ACTIVE only after a 204
+- Activation asks the running Rasa server to load the model: `PUT /webhooks/gateway/model`
+  (rasa_extensions/model_swap.py: loads in a worker thread, conversations keep being answered),
+  else Rasa's own `PUT /model` (which blocks Rasa's event loop while loading). Both build the
+  new agent first and swap `app.ctx.agent` only when it loaded and is ready; on failure they
+  answer 4xx/5xx and keep serving the old one, so we record models/ACTIVE only after a 204
   and a /status that names the new file.
 """
 
@@ -413,9 +415,16 @@ class ModelService:
         path = self._model_path(name)
         previous = self.active_name()
         started = time.monotonic()
+        body = {"model_file": str(path.resolve())}
         try:
-            answer = httpx.put(f"{self.rasa_url}/model", params={"token": self.rasa_token},
-                               json={"model_file": str(path.resolve())}, timeout=300)
+            # Our channel's swap loads the model in a worker thread (rasa_extensions/model_swap.py);
+            # Rasa's own PUT /model blocks its event loop while loading, so it is only the fallback.
+            method = "gateway_channel"
+            answer = httpx.put(f"{self.rasa_url}/webhooks/gateway/model", json=body, timeout=300,
+                               headers={"Authorization": f"Bearer {self.rasa_token}"})
+            if answer.status_code in (404, 405):
+                method = "rasa_put_model"
+                answer = httpx.put(f"{self.rasa_url}/model", params={"token": self.rasa_token}, json=body, timeout=300)
         except httpx.HTTPError as exc:
             raise AdminError(503, "rasa_unavailable", f"The Rasa server is unreachable ({exc}); nothing changed.") \
                 from None
@@ -441,5 +450,6 @@ class ModelService:
                                 entity_type="model")
         except AdminError as exc:  # the swap already happened: report, do not undo it
             audit_warning = exc.message
-        return {"active": name, "previous": previous, "load_s": seconds, "audit_warning": audit_warning}
+        return {"active": name, "previous": previous, "load_s": seconds, "method": method,
+                "audit_warning": audit_warning}
 

@@ -153,6 +153,7 @@ def test_activate_without_downtime_refuse_a_broken_model_and_roll_back(workbench
         asker.join()
     assert activated.status_code == 200, activated.text
     assert activated.json()["active"] == candidate and activated.json()["audit_warning"] is None
+    assert activated.json()["method"] == "gateway_channel"  # the non-blocking swap
     assert answers and set(answers) == {200}
     assert _status(rasa) == candidate
     assert (project / "models" / "ACTIVE").read_text().strip() == candidate
