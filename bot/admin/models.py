@@ -133,7 +133,7 @@ class ModelService:
     def job(self, job_id: str, log_offset: int = 0) -> dict[str, Any]:
         if not re.fullmatch(r"[a-f0-9]{12}", job_id) or not (self.jobs_dir / f"{job_id}.json").exists():
             raise AdminError(404, "job_not_found", f"there is no job {job_id!r}")
-        job = json.loads((self.jobs_dir / f"{job_id}.json").read_text(encoding="utf-8"))
+        job = self._mark_interrupted(json.loads((self.jobs_dir / f"{job_id}.json").read_text(encoding="utf-8")))
         log_path = self.jobs_dir / f"{job_id}.log"
         log = ""
         if log_path.exists():
@@ -147,10 +147,32 @@ class ModelService:
         if not self.jobs_dir.exists():
             return []
         paths = sorted(self.jobs_dir.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)[:limit]
-        return [json.loads(p.read_text(encoding="utf-8")) for p in paths]
+        return [self._mark_interrupted(json.loads(p.read_text(encoding="utf-8"))) for p in paths]
 
     def running_job(self) -> dict[str, Any] | None:
         return next((j for j in self.jobs(5) if j["status"] == "running"), None)
+
+    def _lock_free(self) -> bool:
+        path = self.dir / ".job.lock"
+        if not path.exists():
+            return True
+        with open(path, "a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            return True
+
+    def _mark_interrupted(self, job: dict[str, Any]) -> dict[str, Any]:
+        """A job file says running but no process holds the lock: its gateway or CLI died."""
+        if job["status"] == "running" and self._lock_free():
+            job = json.loads((self.jobs_dir / f"{job['id']}.json").read_text(encoding="utf-8"))
+            if job["status"] == "running":
+                job.update(status="failed", stage="failed", finished_at=now(),
+                           error="interrupted: the process running this job stopped; the active model keeps serving")
+                self._save_job(job)
+        return job
 
     def _new_job(self, kind: str, actor: Actor, **extra: Any) -> dict[str, Any]:
         job = {"id": uuid.uuid4().hex[:12], "kind": kind, "status": "running", "started_at": now(),

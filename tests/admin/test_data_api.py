@@ -303,3 +303,16 @@ def test_learn_from_conversations(gateway, admin_token, project):
     assert dismissed.status_code == 200
     left = [f["text"] for f in gateway.get("/api/admin/learn", headers=bearer(admin_token)).json()]
     assert left == ["i want a human now"]
+
+
+def test_a_job_whose_process_died_is_shown_as_interrupted(gateway, admin_token, project):
+    jobs = project / "models" / "jobs"
+    jobs.mkdir(parents=True)
+    (jobs / "0123456789ab.json").write_text(json.dumps({
+        "id": "0123456789ab", "kind": "train", "status": "running", "started_at": "2026-01-01T00:00:00+00:00",
+        "finished_at": None, "by": {"id": 1, "name": "Alex Admin"}, "progress": 0.4, "stage": "training",
+        "error": None, "model": "x.tar.gz"}))
+    job = gateway.get("/api/admin/jobs/0123456789ab", headers=bearer(admin_token)).json()
+    assert job["status"] == "failed" and job["error"].startswith("interrupted")
+    assert gateway.get("/api/admin/models", headers=bearer(admin_token)).json()["running_job"] is None
+    assert gateway.get("/api/admin/jobs/nope", headers=bearer(admin_token)).status_code == 404

@@ -157,6 +157,13 @@ def test_activate_without_downtime_refuse_a_broken_model_and_roll_back(workbench
     assert answers and set(answers) == {200}
     assert _status(rasa) == candidate
     assert (project / "models" / "ACTIVE").read_text().strip() == candidate
+    # conversations still work on the swapped-in agent: its tracker store records a new message
+    conversation, params = f"{rasa.url('rasa')}/conversations/after-swap", {"token": rasa.env["RASA_TOKEN"]}
+    logged = httpx.post(f"{conversation}/messages", params=params, json={"text": "thanks a lot", "sender": "user"},
+                        timeout=30)
+    assert logged.status_code == 200, logged.text
+    tracker = httpx.get(f"{conversation}/tracker", params=params, timeout=30).json()
+    assert tracker["latest_message"]["intent"]["name"] == "thank"
     audit = audit_entries(crm_stack, admin_token, entity_type="model", entity_id=candidate)
     assert audit[0]["action"] == "model.activated" and audit[0]["after"] == {"model": candidate}
 
