@@ -45,7 +45,7 @@ def now() -> str:
 
 
 def _component_count(config: Path) -> int:
-    """Pipeline components + policies: what Rasa logs 'Finished training component' for."""
+    """Pipeline components + policies: what Rasa logs 'Finished training' or 'Restored' for."""
     from bot.admin import yamlio
 
     try:
@@ -195,7 +195,8 @@ class ModelService:
         for line in process.stdout:
             log.write(line)
             log.flush()
-            if total_components and "Finished training component" in line:
+            # Rasa reuses unchanged components from its training cache (.rasa/cache): "Restored component"
+            if total_components and ("Finished training component" in line or "Restored component" in line):
                 finished += 1
                 job["progress"] = round(min(0.95, finished / total_components), 3)
                 self._save_job(job)

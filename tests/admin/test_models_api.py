@@ -3,6 +3,7 @@ a tiny project trains in about a minute; the full assistant is never trained her
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from pathlib import Path
@@ -62,7 +63,8 @@ def test_training_registers_the_model_with_its_evaluation(workbench, admin_token
     client, job = workbench["client"], workbench["job"]
     assert job["status"] == "succeeded", job["error"]
     assert job["progress"] == 1.0 and job["by"]["name"] == "Alex Admin"
-    assert "Finished training component 'LogisticRegressionClassifier'" in workbench["log"]
+    # trained now, or restored from Rasa's cache when an earlier run trained the same tiny data
+    assert re.search(r"(Finished training|Restored) component 'LogisticRegressionClassifier'", workbench["log"])
     assert "rasa test nlu" in workbench["log"]
     models = client.get("/api/admin/models", headers=bearer(admin_token)).json()
     entry = next(m for m in models["models"] if m["name"] == job["model"])
