@@ -1,6 +1,6 @@
 """Learn from conversations: customer messages the bot understood poorly, read (read-only)
-from Rasa's SQL tracker store: low intent confidence, `nlu_fallback`, or the message just
-before a handoff to a person. An admin picks the right intent (and annotates entities) and
+from Rasa's SQL tracker store: low intent confidence, `nlu_fallback`, or the customer's last
+message before a handoff to a person (other than the request for a person itself). An admin picks the right intent (and annotates entities) and
 the message becomes a training example; reviewed messages are remembered in
 models/learn_reviewed.json so the list shrinks as the admin works through it."""
 
@@ -111,7 +111,9 @@ class Learner:
                 item["reasons"].add("nlu_fallback")
             if confidence < self.settings.low_confidence:
                 item["reasons"].add("low_confidence")
-            last_user[row.sender_id] = item
+            # asking for a person is understood fine; what the bot failed on is what came before
+            if intent.get("name") != "request_human":
+                last_user[row.sender_id] = item
             if item["reasons"]:
                 found[row.id] = item
         out = [dict(item, reasons=sorted(item["reasons"]))

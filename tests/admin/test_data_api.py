@@ -279,6 +279,7 @@ def test_learn_from_conversations(gateway, admin_token, project):
         ("b", "user", None, _user("blah blah", "nlu_fallback", 0.3,
                                   [("nlu_fallback", 0.3), ("goodbye", 0.22)])),
         ("c", "user", None, _user("i want a human now", "thank", 0.9)),
+        ("c", "user", None, _user("let me talk to a person", "request_human", 0.95)),
         ("c", "action", "action_handoff", {"event": "action", "name": "action_handoff"}),
         ("d", "user", None, _user("/greet", "greet", 0.1)),
     ])
