@@ -162,6 +162,18 @@ def delete_story(kind: str, name: str, body: VersionIn, user: AdminOnly, s: Serv
     return {"deleted": name}
 
 
+class YamlIn(BaseModel):
+    text: str = Field(max_length=200_000)
+
+
+@router.post("/yaml/parse")
+def parse_yaml(body: YamlIn, _: AdminOnly) -> dict[str, Any]:
+    """The YAML views' text as data (for switching back to a form); 422 invalid_yaml with the line."""
+    from bot.admin import yamlio
+
+    return {"data": call(lambda: yamlio.plain(yamlio.loads(body.text, "YAML view")))}
+
+
 # --- learn from conversations --------------------------------------------------------------------
 @router.get("/learn")
 def learn_candidates(_: AdminOnly, s: ServicesDep, limit: Annotated[int, Query(ge=1, le=500)] = 100

@@ -1,8 +1,9 @@
 """Learn from conversations: customer messages the bot understood poorly, read (read-only)
 from Rasa's SQL tracker store: low intent confidence, `nlu_fallback`, or the customer's last
-message before a handoff to a person (other than the request for a person itself). An admin picks the right intent (and annotates entities) and
-the message becomes a training example; reviewed messages are remembered in
-models/learn_reviewed.json so the list shrinks as the admin works through it."""
+message before a handoff to a person (other than the request for a person itself). An admin
+picks the right intent (and annotates entities) and the message becomes a training example;
+reviewed messages are remembered in models/learn_reviewed.json so the list shrinks as the
+admin works through it."""
 
 from __future__ import annotations
 

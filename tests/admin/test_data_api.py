@@ -24,6 +24,7 @@ ROUTES = [
     ("GET", "/api/admin/stories/story", None),
     ("PUT", "/api/admin/stories/story/x", {"item": "story: x", "version": None}),
     ("DELETE", "/api/admin/stories/rule/greet", {"version": "x"}),
+    ("POST", "/api/admin/yaml/parse", {"text": "a: 1"}),
     ("GET", "/api/admin/learn", None),
     ("POST", "/api/admin/learn", {"event_id": 1, "intent": "greet", "example": "yo", "language": "en"}),
     ("POST", "/api/admin/learn/1/dismiss", None),
@@ -241,6 +242,10 @@ def test_story_builder_form_yaml_view_and_validation(gateway, admin_token, crm_s
                                  "version": greet["version"]})
     assert bad_yaml.status_code == 422 and bad_yaml.json()["detail"]["code"] == "invalid_yaml"
     assert bad_yaml.json()["detail"]["line"] == 4
+    parsed = gateway.post("/api/admin/yaml/parse", headers=bearer(admin_token), json={"text": greet["yaml"]})
+    assert parsed.json()["data"] == greet["item"]
+    unparsable = gateway.post("/api/admin/yaml/parse", headers=bearer(admin_token), json={"text": "a: [1,\n"})
+    assert unparsable.status_code == 422 and unparsable.json()["detail"]["code"] == "invalid_yaml"
     yaml_view = greet["yaml"].replace("utter_greet", "utter_thanks")
     assert gateway.put("/api/admin/stories/rule/greet", headers=bearer(admin_token),
                        json={"item": yaml_view, "version": greet["version"]}).status_code == 200

@@ -102,3 +102,43 @@ def test_admin_teaches_the_assistant_a_new_phrasing(workbench_stack):
     after = parse(stack, PHRASE)
     assert after["name"] == "check_order_status"
     assert (project / "models" / "ACTIVE").read_text().strip() == new_model
+
+
+def test_story_builder_form_yaml_and_validation_messages(workbench_stack):
+    from playwright.sync_api import expect, sync_playwright
+
+    stack, project = workbench_stack
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.set_default_timeout(30_000)
+        page.goto(f"{stack.url('gateway')}/login?next=/admin")
+        page.fill("#email", "admin@example.com")
+        page.fill("#password", stack.env["DEMO_ADMIN_PASSWORD"])
+        page.click("button[type=submit]")
+        expect(page).to_have_url(f"{stack.url('gateway')}/admin")
+
+        page.click("[data-tab=stories]")
+        page.click("#story-new")
+        page.fill("#story-name", "thanks after status")
+        page.click("#story-add-intent")
+        page.locator("#story-steps li >> nth=0").locator(".step-name").fill("check_order_status")
+        page.locator("#story-steps li >> nth=0").locator(".step-entities").fill("order_number=482913")
+        page.click("#story-add-action")
+        page.locator("#story-steps li >> nth=1").locator(".step-name").fill("utter_pizza")
+        page.click("#story-save")
+        expect(page.locator("#story-errors")).to_contain_text("step 2: action 'utter_pizza' is not in domain.yml")
+
+        # fix it in the YAML view, come back to the form, save
+        page.click("#story-yaml-view")
+        yaml = page.locator("#story-yaml")
+        assert "order_number" in yaml.input_value()
+        yaml.fill(yaml.input_value().replace("utter_pizza", "utter_order_status"))
+        page.click("#story-form-view")
+        expect(page.locator("#story-steps li >> nth=1").locator(".step-name")).to_have_value("utter_order_status")
+        page.click("#story-save")
+        expect(page.locator("#flash")).to_contain_text("Saved story thanks after status in stories/admin.yml")
+        browser.close()
+    saved = (project / "data/stories/admin.yml").read_text()
+    assert "- story: thanks after status" in saved and "- action: utter_order_status" in saved
+    assert "order_number: '482913'" in saved or 'order_number: "482913"' in saved or "order_number: 482913" in saved

@@ -244,7 +244,7 @@ function stepRow(step) {
   const isIntent = "intent" in step;
   const entities = (step.entities || []).map((e) => typeof e === "string" ? e : Object.entries(e).map(([k, v]) => `${k}=${v}`).join("")).join(", ");
   const row = el("li", { "data-type": isIntent ? "intent" : "action", "data-extra": JSON.stringify(
-    Object.fromEntries(Object.entries(step).filter(([k]) => !["intent", "action", "entities", "user"].includes(k)))) },
+    Object.fromEntries(Object.entries(step).filter(([k]) => !["intent", "action", "entities"].includes(k)))) },
     isIntent ? "customer: " : "bot: ",
     el("input", { list: isIntent ? "intent-names" : "action-names", value: step.intent || step.action || "",
                   "aria-label": isIntent ? "intent" : "action", class: "step-name" }),
@@ -271,6 +271,7 @@ function formToItem() {
 }
 
 function pickStory(name) {
+  storyView(false);
   state.story = state.stories.find((s) => s.name === name) || null;
   $("#story-name").value = name || "";
   $("#story-yaml").value = state.story ? state.story.yaml : "";
@@ -287,15 +288,35 @@ function storyView(yaml) {
   $("#story-form-view").setAttribute("aria-pressed", String(!yaml));
   $("#story-yaml-view").setAttribute("aria-pressed", String(yaml));
 }
-$("#story-form-view").addEventListener("click", () => storyView(false));
-$("#story-yaml-view").addEventListener("click", () => {
-  if (!state.storyYaml && !$("#story-yaml").value) {
-    const item = formToItem();
-    const kind = $("#story-kind").value;
-    $("#story-yaml").value = `${kind}: ${item[kind]}\nsteps:\n` + item.steps.map((s) => s.intent !== undefined
-      ? `  - intent: ${s.intent}\n` + (s.entities || []).map((e) => typeof e === "string" ? `    - ${e}\n` : "").join("")
-      : `  - action: ${s.action}\n`).join("");
+// form -> YAML: block style for steps, JSON (valid YAML flow style) for nested values
+function itemToYaml(item, kind) {
+  const scalar = (v) => (typeof v === "string" && /^[\w .-]+$/.test(v) && !/^(true|false|null|yes|no|on|off|~)$/i.test(v.trim()) ? v : JSON.stringify(v));
+  const lines = [`${kind}: ${scalar(item[kind])}`];
+  for (const [key, value] of Object.entries(item)) {
+    if (key === kind || key === "steps") continue;
+    lines.push(`${key}: ${scalar(value)}`);
   }
+  lines.push("steps:");
+  for (const step of item.steps) {
+    Object.entries(step).forEach(([key, value], i) => lines.push(`${i === 0 ? "  - " : "    "}${key}: ${scalar(value)}`));
+  }
+  return lines.join("\n") + "\n";
+}
+$("#story-form-view").addEventListener("click", async () => {
+  if (!state.storyYaml) return;
+  try {  // YAML -> form: the server parses (and reports the line of a YAML error)
+    const { data } = await api("POST", "/yaml/parse", { text: $("#story-yaml").value });
+    const item = Array.isArray(data) ? data[0] : data;
+    const kind = $("#story-kind").value;
+    $("#story-name").value = item?.[kind] || $("#story-name").value;
+    $("#story-steps").replaceChildren(...(item?.steps || []).map(stepRow));
+    showErrors("#story-errors", null);
+    storyView(false);
+  } catch (error) { showErrors("#story-errors", error); }
+});
+$("#story-yaml-view").addEventListener("click", () => {
+  if (state.storyYaml) return;
+  $("#story-yaml").value = itemToYaml(formToItem(), $("#story-kind").value);
   storyView(true);
 });
 $("#story-save").addEventListener("click", async () => {
@@ -460,6 +481,11 @@ function drawChart(intents, candidate, active) {
     if (text !== undefined) node.textContent = text;
     svg.append(node);
   };
+  svg.setAttribute("height", intents.length * rowHeight * 2 + 30);
+  add("rect", { x: labelWidth, y: intents.length * rowHeight * 2 + 12, width: 12, height: 10, fill: "#1f5fbf" });
+  add("text", { x: labelWidth + 16, y: intents.length * rowHeight * 2 + 21, "font-size": 11 }, "candidate F1");
+  add("rect", { x: labelWidth + 110, y: intents.length * rowHeight * 2 + 12, width: 12, height: 10, fill: "#aaa" });
+  add("text", { x: labelWidth + 126, y: intents.length * rowHeight * 2 + 21, "font-size": 11 }, "active model F1");
   intents.forEach((intent, i) => {
     const y = i * rowHeight * 2 + 4;
     add("text", { x: 0, y: y + 13, "font-size": 12 }, intent);
