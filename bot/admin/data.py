@@ -125,7 +125,7 @@ class TrainingData:
                 before: Any, after: Any) -> None:
         """Writes the file, then audits; when the audit fails the old file is put back."""
         old_text = path.read_text(encoding="utf-8") if path.exists() else None
-        yamlio.write_atomic(path, yamlio.dumps(document))
+        yamlio.write_atomic(path, yamlio.dumps(document, like=old_text))
         try:
             self.auditor.record(actor, action, entity_id, before, after)
         except Exception:

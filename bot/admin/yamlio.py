@@ -15,15 +15,29 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarstring import LiteralScalarString
+from ruamel.yaml.util import load_yaml_guess_indent
 
 from bot.admin.errors import AdminError
 
 
-def _yaml() -> YAML:
+def _null(representer, _data):
+    return representer.represent_scalar("tag:yaml.org,2002:null", "null")  # `active_loop: null`, not `active_loop:`
+
+
+def _yaml(like: str | None = None) -> YAML:
     yaml = YAML()  # round-trip
     yaml.preserve_quotes = True
     yaml.width = 4096  # never re-wrap long examples
-    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.representer.add_representer(type(None), _null)
+    sequence, offset = 4, 2  # the project's style: `nlu:\n  - intent: ...`
+    if like:  # keep a file's own indentation (e.g. Rasa's `stories:\n- story:` style)
+        try:
+            _, guessed, guessed_offset = load_yaml_guess_indent(like)
+        except YAMLError:
+            guessed = None
+        if guessed:
+            sequence, offset = guessed, guessed_offset or 0
+    yaml.indent(mapping=sequence - offset if offset else sequence, sequence=sequence, offset=offset)
     return yaml
 
 
@@ -45,9 +59,10 @@ def load(path: Path, where: str | None = None) -> Any:
     return loads(path.read_text(encoding="utf-8"), where or path.name)
 
 
-def dumps(data: Any) -> str:
+def dumps(data: Any, like: str | None = None) -> str:
+    """YAML text; `like`: the file's previous text, whose indentation style is kept."""
     buffer = io.StringIO()
-    _yaml().dump(data, buffer)
+    _yaml(like).dump(data, buffer)
     return buffer.getvalue()
 
 
