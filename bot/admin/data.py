@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ DEFAULT_ACTIONS = {
     "action_extract_slots", "...",
 }
 DEFAULT_INTENTS = {"nlu_fallback", "restart", "session_start", "back", "out_of_scope"}
+DEFAULT_SLOTS = {"requested_slot", "session_started_metadata"}  # Rasa adds them to every domain
 # [text](entity), [text](entity:value) and [text]{"entity": ..., "value": ...}
 ANNOTATION = re.compile(r"\[(?P<text>[^\]]+)\](?:\((?P<short>[^)]+)\)|(?P<json>\{[^}]*\}))")
 FIELD = re.compile(r"\{(\w+)\}")
@@ -176,7 +178,10 @@ class TrainingData:
         names = sorted(self.domain().intents | set(counts))
         return [{"intent": n, "examples": counts.get(n, {})} for n in names]
 
-    def _validate_nlu(self, path: Path, kind: str, name: str, examples: list[str]) -> None:
+    def _validate_nlu(self, path: Path, kind: str, name: str, examples: list[str],
+                      previous: list[str] | None = None) -> None:
+        """Checks a block; duplicates are refused only for examples this edit adds, so problems
+        already in the data never block an unrelated edit (`rasa data validate` reports those)."""
         where = f"{self.rel(path)}: {kind} {name}"
         errors: list[dict[str, str]] = []
         domain = self.domain()
@@ -184,13 +189,16 @@ class TrainingData:
             errors.append({"where": where, "code": "unknown_intent",
                            "message": f"{where}: intent {name!r} is not in domain.yml (intents: ...)"})
         seen: dict[str, int] = {}
+        already = Counter(normalise(e) if kind == "intent" else e for e in previous or [])
+        counts: Counter[str] = Counter()
         for number, example in enumerate(examples, 1):
             at = f"{where}, example {number} ({example!r})"
             if "\n" in example or not example.strip():
                 errors.append({"where": at, "code": "invalid_example", "message": f"{at}: must be one non-empty line"})
                 continue
             key = normalise(example) if kind == "intent" else example
-            if key in seen:
+            counts[key] += 1
+            if key in seen and counts[key] > max(1, already[key]):  # only duplicates this edit adds
                 errors.append({"where": at, "code": "duplicate_example",
                                "message": f"{at}: duplicate of example {seen[key]} in the same {kind}"})
             seen.setdefault(key, number)
@@ -209,23 +217,26 @@ class TrainingData:
                 except re.error as exc:
                     errors.append({"where": at, "code": "invalid_regex", "message": f"{at}: invalid regex: {exc}"})
         if kind == "intent":
-            errors += self._cross_duplicates(path, name, examples, where)
+            before = {normalise(e) for e in previous or []}
+            errors += self._cross_duplicates(name, [e for e in examples if normalise(e) not in before], where)
         if errors:
             raise invalid(errors)
 
-    def _cross_duplicates(self, path: Path, name: str, examples: list[str], where: str) -> list[dict[str, str]]:
-        wanted = {normalise(e): e for e in examples}
+    def _cross_duplicates(self, name: str, added: list[str], where: str) -> list[dict[str, str]]:
+        """New examples that another intent already has (in any language file): the model
+        would learn one sentence as two intents. The same intent in another file is fine
+        (bare order numbers are `inform` in every language)."""
+        wanted = {normalise(e): e for e in added}
         errors = []
-        for block in self.nlu_blocks(kind="intent"):
-            if block["file"] == self.rel(path) and block["name"] == name:
+        for block in self.nlu_blocks(kind="intent") if wanted else []:
+            if block["name"] == name:
                 continue
             for other in block["examples"]:
                 key = normalise(other)
                 if key in wanted:
-                    same = "the same intent" if block["name"] == name else f"intent {block['name']!r}"
                     errors.append({"where": where, "code": "duplicate_example",
-                                   "message": f"{where}: example {wanted[key]!r} already exists in {same} "
-                                              f"({block['file']})"})
+                                   "message": f"{where}: example {wanted[key]!r} already exists in intent "
+                                              f"{block['name']!r} ({block['file']})"})
         return errors
 
     def save_nlu_block(self, actor: Actor, file: str, kind: str, name: str, examples: list[str],
@@ -247,7 +258,7 @@ class TrainingData:
             what = f"{self.rel(path)}: {kind} {name}"
             self._check_version(what, current, version)
             if examples:
-                self._validate_nlu(path, kind, name, examples)
+                self._validate_nlu(path, kind, name, examples, current)
                 if index is None:
                     entries.append(yamlio.commented({kind: name, "examples": yamlio.literal_examples(examples)}))
                 else:
@@ -434,11 +445,25 @@ class TrainingData:
         if not isinstance(steps, list) or not steps:
             raise invalid([{"where": where, "code": "invalid_story", "message": f"{where}: needs at least one step"}])
         domain, errors = self.domain(), []
-        for number, step in enumerate(steps, 1):
-            at = f"{where}, step {number}"
+        conditions = item.get("condition") or []
+        if not isinstance(conditions, list):
+            conditions = []
+        numbered = [(f"{where}, condition {n}", c) for n, c in enumerate(conditions, 1)]
+        numbered += [(f"{where}, step {n}", s) for n, s in enumerate(steps, 1)]
+        expanded = []
+        for at, step in numbered:  # `or:` groups alternatives (intents or slot events) in one step
+            if isinstance(step, dict) and isinstance(step.get("or"), list):
+                expanded += [(at, alternative) for alternative in step["or"]]
+            else:
+                expanded.append((at, step))
+        for at, step in expanded:
             if not isinstance(step, dict):
                 errors.append({"where": at, "code": "invalid_step", "message": f"{at}: each step is a mapping"})
                 continue
+            if "active_loop" in step and step["active_loop"] is not None \
+                    and step["active_loop"] not in domain.forms | domain.actions:
+                errors.append({"where": at, "code": "unknown_form",
+                               "message": f"{at}: active_loop {step['active_loop']!r} is not a form in domain.yml"})
             intent, action = step.get("intent"), step.get("action")
             if intent is not None and intent not in domain.intents | DEFAULT_INTENTS:
                 errors.append({"where": at, "code": "unknown_intent",
@@ -453,10 +478,10 @@ class TrainingData:
                                    "message": f"{at}: entity {name!r} is not in domain.yml"})
             for slot in step.get("slot_was_set") or []:
                 name = next(iter(slot)) if isinstance(slot, dict) else slot
-                if name not in domain.slots:
+                if name not in domain.slots | DEFAULT_SLOTS:
                     errors.append({"where": at, "code": "unknown_slot",
                                    "message": f"{at}: slot {name!r} is not in domain.yml"})
-            if not ({"intent", "action", "slot_was_set", "active_loop", "or", "checkpoint", "user", "bot"} & set(step)):
+            if not ({"intent", "action", "slot_was_set", "active_loop", "checkpoint", "user", "bot"} & set(step)):
                 errors.append({"where": at, "code": "invalid_step",
                                "message": f"{at}: a step needs intent, action, slot_was_set or active_loop"})
         if errors:

@@ -93,7 +93,7 @@ def test_adding_an_example_keeps_the_file_and_is_audited(gateway, admin_token, c
 @pytest.mark.parametrize(("name", "examples", "code", "fragment"), [
     ("greet", ["hi there friend", "Hi  there friend"], "duplicate_example", "duplicate of example 6"),
     ("greet", ["Where is my ORDER"], "duplicate_example", "already exists in intent 'check_order_status'"),
-    ("greet", ["hola"], "duplicate_example", "nlu/es/basics.yml"),
+    ("thank", ["Hola"], "duplicate_example", "already exists in intent 'greet' (nlu/es/basics.yml)"),
     ("check_order_status", ["order [12](order_id) please"], "unknown_entity", "entity 'order_id' is not in domain"),
     ("check_order_status", ['order [12]{"entiti": "x"} please'], "invalid_annotation", "has no \"entity\""),
     ("track_parcel", ["where is it"], "unknown_intent", "intent 'track_parcel' is not in domain.yml"),
@@ -322,3 +322,24 @@ def test_a_job_whose_process_died_is_shown_as_interrupted(gateway, admin_token, 
     assert job["status"] == "failed" and job["error"].startswith("interrupted")
     assert gateway.get("/api/admin/models", headers=bearer(admin_token)).json()["running_job"] is None
     assert gateway.get("/api/admin/jobs/nope", headers=bearer(admin_token)).status_code == 404
+
+
+def test_duplicates_already_in_the_data_do_not_block_other_edits(gateway, admin_token):
+    from bot.admin.settings import get_admin_settings
+
+    file = get_admin_settings().data_dir / EN
+    # someone committed a duplicate inside goodbye and a cross-intent one (hello bot in thank)
+    text = file.read_text().replace("      - bye bye\n", "      - bye bye\n      - Bye Bye\n")
+    file.write_text(text.replace("      - many thanks\n", "      - many thanks\n      - hello bot\n"))
+    for name, extra in (("goodbye", "farewell"), ("thank", "ta very much")):
+        block = _block(gateway, admin_token, name)
+        answer = gateway.put("/api/admin/nlu", headers=bearer(admin_token), json={
+            "file": EN, "kind": "intent", "name": name, "examples": [*block["examples"], extra],
+            "version": block["version"]})
+        assert answer.status_code == 200, answer.text
+    # the same example in the same intent of another language is not a conflict
+    block = _block(gateway, admin_token, "greet")
+    same_intent = gateway.put("/api/admin/nlu", headers=bearer(admin_token), json={
+        "file": EN, "kind": "intent", "name": "greet", "examples": [*block["examples"], "hola"],
+        "version": block["version"]})
+    assert same_intent.status_code == 200, same_intent.text
