@@ -126,14 +126,34 @@ def list_responses(_: AdminOnly, s: ServicesDep) -> list[dict[str, Any]]:
     return call(s.data.responses)
 
 
+def refresh_nlg(request: Request) -> None:
+    """The gateway's NLG read responses and translations at start: after an edit of the very
+    files it serves, give it the new ones so customers see the change without a restart."""
+    from bot.nlg import CuratedTranslations, NLGSettings, load_domain_responses
+
+    nlg, admin, settings = getattr(request.app.state, "nlg", None), get_admin_settings(), get_settings()
+    if nlg is None:
+        return
+    if admin.domain.resolve() == settings.domain_path.resolve():
+        nlg.responses = load_domain_responses(settings.domain_path)
+    translations = NLGSettings().translations_path
+    if (admin.data_dir / "translations").resolve() == translations.resolve():
+        nlg.translations = CuratedTranslations.load(translations)
+
+
 @router.put("/responses/{name}")
-def save_response(name: str, body: VariationsIn, user: AdminOnly, s: ServicesDep) -> dict[str, Any]:
-    return call(s.data.save_response, user, name, body.variations, body.version)
+def save_response(name: str, body: VariationsIn, user: AdminOnly, s: ServicesDep, request: Request) -> dict[str, Any]:
+    saved = call(s.data.save_response, user, name, body.variations, body.version)
+    refresh_nlg(request)
+    return saved
 
 
 @router.put("/translations/{language}/{name}")
-def save_translation(language: str, name: str, body: VariationsIn, user: AdminOnly, s: ServicesDep) -> dict[str, Any]:
-    return call(s.data.save_translation, user, language, name, body.variations, body.version)
+def save_translation(language: str, name: str, body: VariationsIn, user: AdminOnly, s: ServicesDep,
+                     request: Request) -> dict[str, Any]:
+    saved = call(s.data.save_translation, user, language, name, body.variations, body.version)
+    refresh_nlg(request)
+    return saved
 
 
 @router.get("/knowledge")

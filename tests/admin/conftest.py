@@ -64,6 +64,8 @@ def configure(monkeypatch, crm_stack, project: Path, rasa_url: str = "http://127
         "GATEWAY_SERVICE_TOKEN": "test-gateway-service-token-0123",
         "KB_ENABLED": "false", "TRANSLATION_PRELOAD": "false", "VAR_DIR": str(project / "var"),
         "ADMIN_TRACKER_STORE_URL": f"sqlite:///{project / 'tracker.db'}",
+        # the gateway's NLG serves the tiny project's responses and translations
+        "DOMAIN_PATH": str(project / "domain.yml"), "NLG_TRANSLATIONS_DIR": str(project / "data" / "translations"),
     })
     env.update(extra)
     for key, value in env.items():

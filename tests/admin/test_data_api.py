@@ -174,6 +174,14 @@ def test_responses_and_translations(gateway, admin_token, crm_stack):
     saved = gateway.put("/api/admin/responses/utter_greet", headers=bearer(admin_token), json={
         "variations": [{"text": "Hello! What can I do for you?"}], "version": greet["version"]})
     assert saved.status_code == 200, saved.text
+    def rendered(language):  # what Rasa's NLG call to the gateway gets now
+        answer = gateway.post("/nlg", headers=bearer("test-gateway-service-token-0123"), json={
+            "response": "utter_greet", "arguments": {}, "channel": {"name": "gateway"},
+            "tracker": {"slots": {"language": language}, "latest_message": {}}})
+        assert answer.status_code == 200, answer.text
+        return answer.json()["text"]
+
+    assert rendered("en") == "Hello! What can I do for you?"  # no gateway restart needed
     stale = gateway.put("/api/admin/responses/utter_greet", headers=bearer(admin_token), json={
         "variations": [{"text": "Hey"}], "version": greet["version"]})
     assert stale.status_code == 409
@@ -194,6 +202,11 @@ def test_responses_and_translations(gateway, admin_token, crm_stack):
     text = (get_admin_settings().data_dir / "translations/es.yml").read_text()
     assert text.startswith("# curated Spanish\n") and "{order_number} está en camino" in text
     assert audit_entries(crm_stack, admin_token, entity_id="translations/es.yml#response:utter_order_status")
+    spanish = responses["utter_greet"]["translations"]["es"]
+    assert gateway.put("/api/admin/translations/es/utter_greet", headers=bearer(admin_token), json={
+        "variations": [{"text": "¡Buenas! ¿Qué puedo hacer por usted?"}], "version": spanish["version"]}
+    ).status_code == 200
+    assert rendered("es") == "¡Buenas! ¿Qué puedo hacer por usted?"
 
 
 def test_knowledge_entry_yaml_view_and_validation(gateway, admin_token):
