@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
 from bot import socket_channel
+from bot.admin.api import mount as mount_admin
 from bot.auth import router as auth_router
 from bot.config import get_settings
 from bot.console import router as console_router
@@ -79,6 +80,7 @@ app.mount("/widget", StaticFiles(directory=WEB_DIR / "widget"), name="widget")
 app.mount("/console/static", StaticFiles(directory=WEB_DIR / "console"), name="console-static")
 # Rasa's socket.io contract at /socket.io/ (the widget, rasa-webchat); everything else is FastAPI.
 app.add_middleware(socket_channel.SocketIOMiddleware)
+mount_admin(app)  # admin workbench: /admin, /api/admin
 
 
 @app.get("/health")

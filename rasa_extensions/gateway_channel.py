@@ -15,6 +15,8 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from rasa_extensions.model_swap import add_model_swap_route
+
 logger = logging.getLogger(__name__)
 
 
@@ -49,4 +51,5 @@ class GatewayInput(RestInput):
                 return response.json({"error": "invalid or missing bearer token"}, status=401)
             return None
 
+        add_model_swap_route(blueprint, self._authorised)  # PUT /webhooks/gateway/model (admin workbench)
         return blueprint
