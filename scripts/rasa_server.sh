@@ -7,6 +7,7 @@ model=models
 if [[ -f models/ACTIVE && -f "models/$(cat models/ACTIVE)" ]]; then
   model="models/$(cat models/ACTIVE)"
 fi
-exec .venv-rasa/bin/rasa run --enable-api --auth-token "$RASA_TOKEN" \
+# --auth-token=...: a URL-safe token may start with "-", which argparse would read as an option.
+exec .venv-rasa/bin/rasa run --enable-api --auth-token="$RASA_TOKEN" \
   --interface "$BIND_HOST" --port "$RASA_PORT" --model "$model" \
   --endpoints endpoints.yml --credentials credentials.yml "$@"

@@ -123,7 +123,9 @@ class Stack:
             "crm": [str(APP_PYTHON), "-m", "uvicorn", "crm_backend.main:app", "--host", "127.0.0.1",
                     "--port", str(p["crm"]), "--no-access-log"],
             "actions": [str(RASA_PYTHON), "-m", "actions.server"],
-            "rasa": [str(RASA_PYTHON), "-m", "rasa", "run", "--enable-api", "--auth-token", self.env["RASA_TOKEN"],
+            "rasa": [str(RASA_PYTHON), "-m", "rasa", "run", "--enable-api",
+                     # "=": a URL-safe token may start with "-", which argparse would take for an option
+                     f"--auth-token={self.env['RASA_TOKEN']}",
                      "--interface", "127.0.0.1", "--port", str(p["rasa"]), "--model", str(self.model),
                      "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
             "gateway": [str(APP_PYTHON), "-m", "uvicorn", "bot.main:app", "--host", "127.0.0.1",
