@@ -40,18 +40,11 @@ class Template:
 
 
 @cache
-def curated(language: str) -> tuple[list[Template], dict[str, set[str]]]:
-    """The templates of `language` (the domain's for English) and its enum labels."""
-    yaml = YAML(typ="safe")
-    pack = yaml.load((ROOT / "data" / "translations" / f"{language}.yml").read_text())
-    if language == "en":
-        domain = yaml.load((ROOT / "domain.yml").read_text())["responses"]
-        responses = {name: [{"text": v.get("text", ""), "buttons": [b["title"] for b in v.get("buttons") or []]}
-                            for v in variations] for name, variations in domain.items()}
-    else:
-        responses = pack["responses"]
+def curated(language: str) -> tuple[list[Template], dict[str, dict[str, str]]]:
+    """The response templates of data/translations/<language>.yml and its enum labels."""
+    pack = YAML(typ="safe").load((ROOT / "data" / "translations" / f"{language}.yml").read_text())
     templates = []
-    for name, variations in responses.items():
+    for name, variations in pack["responses"].items():
         for variation in variations:
             text = variation.get("text") or ""
             if not PLACEHOLDER.sub("", text).strip():
@@ -60,18 +53,17 @@ def curated(language: str) -> tuple[list[Template], dict[str, set[str]]]:
             regex = "".join(re.escape(part) if i % 2 == 0 else "(.+?)" for i, part in enumerate(parts))
             templates.append(Template(name, re.compile(regex, re.DOTALL), tuple(parts[1::2]),
                                       tuple(variation.get("buttons") or ())))
-    labels = {enum: set(values.values()) for enum, values in (pack.get("enums") or {}).items()}
-    return templates, labels
+    return templates, pack["enums"]
 
 
 def curated_label(language: str, enum: str, value: str) -> str:
-    return YAML(typ="safe").load((ROOT / "data" / "translations" / f"{language}.yml").read_text())["enums"][enum][value]
+    return curated(language)[1][enum][value]
 
 
 def in_language(customer: Customer, language: str) -> list[Reply]:
     """Every bot message of the customer's last turn as a curated `language` response; fails
     (with the transcript) on a message that is not one, e.g. English or machine-translated."""
-    templates, labels = curated(language)
+    templates, enum_labels = curated(language)
     replies = []
     for message in customer.last_messages:
         text = message.get("text") or ""
@@ -85,7 +77,7 @@ def in_language(customer: Customer, language: str) -> list[Reply]:
         template, fields = found
         for name, enums in ENUM_FIELDS.items():
             if name in fields:
-                allowed = set().union(*(labels[enum] for enum in enums))
+                allowed = {label for enum in enums for label in enum_labels[enum].values()}
                 assert fields[name] in allowed, f"{name} {fields[name]!r} is not a {language} label: {text!r}"
         titles = [button["title"] for button in message.get("buttons") or []]
         if template.buttons and not any(PLACEHOLDER.search(title) for title in template.buttons):
