@@ -71,7 +71,7 @@ async def for_agent(state: Any, message: dict[str, Any], language: str) -> dict[
     elif known:
         view["display_text"], view["display_language"] = known, language
     else:
-        result = await state.translator.translate(message["text"], source, language, timeout_s=3.0)
+        result = await state.translator.translate(message["text"], source, language)
         view["display_text"] = result.text
         view["display_language"] = language if result.translated else source
     return view

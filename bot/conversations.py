@@ -55,7 +55,7 @@ def customer_view(message: dict[str, Any]) -> dict[str, Any]:
     """A stored message as the widget shows it (Rasa's bot_uttered shape plus ids)."""
     metadata = message.get("metadata") or {}
     view = {"message_id": message["client_message_id"], "seq": message.get("seq"),
-            "sender_type": message["sender_type"], "text": message["text"]}
+            "sender_type": message["sender_type"], "text": metadata.get("shown_as") or message["text"]}
     if metadata.get("quick_replies"):
         view["quick_replies"] = metadata["quick_replies"]
     if metadata.get("agent_name"):
@@ -166,6 +166,9 @@ class ConversationService:
         inbound = await self.state.language.prepare_inbound(text, conv.get("language"), requested)
         body: dict[str, Any] = {"client_message_id": client_message_id, "sender_type": "customer", "text": text,
                                 "language": _code(inbound.text_language, inbound.language)}
+        title = metadata.get("title")
+        if text.startswith("/") and isinstance(title, str) and title.strip():
+            body["metadata"] = {"shown_as": title.strip()[:200]}  # a quick-reply click: the button's title
         if inbound.original_text:  # pivot-translated for Rasa: keep what Rasa read beside the original
             body["translations"] = {"en": inbound.text_for_rasa}
         stored = await self.store(session_id, body)

@@ -65,6 +65,7 @@ def test_widget_customer_and_console_agent(gw, new_context, screenshots):
     bubbles(shop, "bot").filter(has_text="echo[es]: hola").wait_for()
     wait_for(lambda: bubbles(shop).count() == count, what=f"{count} bubbles after reload")
     assert shop.evaluate("SupportWidget.state().sessionId") == session_id
+    assert bubbles(shop, "customer").filter(has_text="/affirm").count() == 0  # the button's title, again
 
     # An agent signs in (second browser context) and has a console open: presence.
     console = new_context().new_page()

@@ -99,7 +99,9 @@ class GatewayStack(Stack):
 
     def __init__(self, workdir: Path, rasa: FakeRasa, extra_env: dict[str, str] | None = None) -> None:
         super().__init__(workdir, model=Path("/nonexistent"), extra_env={
-            "KB_ENABLED": "false", "TRANSLATION_PRELOAD": "false", **(extra_env or {})})
+            # The shared test machine can be slow: tests check translations, not the time budget.
+            "KB_ENABLED": "false", "TRANSLATION_PRELOAD": "false", "TRANSLATION_TIMEOUT_S": "20",
+            **(extra_env or {})})
         self.rasa = rasa
         self.ports["gateway2"] = free_port()
         self.env["RASA_URL"] = rasa.url

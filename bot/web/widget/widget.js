@@ -167,6 +167,7 @@
     if (!socket || !confirmed) return;  // flushed after the next session_confirm
     var metadata = { message_id: item.id };
     if (item.language) metadata.language = item.language;
+    if (item.shown !== item.text) metadata.title = item.shown;  // a quick reply: shown by its title after a reload
     var token = script.getAttribute("data-customer-token");
     if (token) metadata.customer_token = token;
     socket.emit("user_uttered", { message: item.text, session_id: state.sessionId, metadata: metadata },
