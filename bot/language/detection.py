@@ -9,11 +9,15 @@ lingua (restricted to the configured languages) scores the text. Around it:
 - a handful of courtesy words decide one- and two-word messages that lingua's
   statistics get wrong ("merci" looks Spanish to it);
 - explicit requests ("can we speak German?", "en español por favor") name the
-  language to switch to (see `explicit_request`).
+  language to switch to (see `explicit_request`);
+- a button's payload (`/affirm`, `/inform{"ticket_category": "billing"}`) is no text the
+  customer wrote: it keeps the conversation's language, except
+  `/change_language{"language": "de"}`, which is a request for that language.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -25,6 +29,8 @@ from bot.language.names import fold, name_index
 _VALUES = re.compile(
     r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b[Tt][- ]?\d{5}\b|#?\d+(?:[.,:/-]\d+)*"
 )
+# Rasa's intent payload, as the widget sends a tapped button: /intent or /intent{"entity": "value"}.
+PAYLOAD = re.compile(r"/[^\W\d]\w*(?:\{.*\})?", re.DOTALL)
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 # Written the same by customers of every language we serve: never a reason to switch.
 NEUTRAL = frozenset({
@@ -97,7 +103,7 @@ class LanguageDetector:
         """The message's language; `current` (the conversation's) when the text does not
         say. Returns one of the configured languages."""
         keep = current if current in self.languages else None
-        words = self.words(text)
+        words = [] if is_payload(text) else self.words(text)
         if not words or all(word in NEUTRAL for word in words):
             return keep or self.default
         if len(words) <= 2:
@@ -128,6 +134,8 @@ class LanguageDetector:
         """"can we speak German?", "¿hablas inglés?", "auf Deutsch bitte", "Français" ->
         the language asked for; None when the message asks for none. A language the
         customer says they do not speak ("I don't speak English") is not a request."""
+        if is_payload(text):
+            return _payload_request(text, self.languages)
         tokens = _WORD.findall(fold(text))
         if not tokens or len(tokens) > 14:
             return None
@@ -144,6 +152,26 @@ class LanguageDetector:
             return None
         code = wanted[-1]
         return LanguageRequest(code, code in self.languages)
+
+
+def is_payload(text: str) -> bool:
+    """Is this a button's intent payload rather than words the customer typed?"""
+    return bool(PAYLOAD.fullmatch(text.strip()))
+
+
+def _payload_request(text: str, languages: list[str]) -> LanguageRequest | None:
+    """The language a `/change_language{"language": "de"}` button asks for."""
+    intent, _, entities = text.strip()[1:].partition("{")
+    if intent != "change_language":
+        return None
+    try:
+        value = json.loads("{" + entities).get("language")
+    except (ValueError, AttributeError):
+        return None
+    if not isinstance(value, str) or not value.strip():
+        return None
+    code = value.strip().lower()
+    return LanguageRequest(code, code in languages)
 
 
 # Words that make a language name a request (folded: no accents, lower case).

@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from bot.language.detection import LanguageDetector, LanguageRequest
+from bot.language.detection import LanguageDetector, LanguageRequest, is_payload
 from bot.translation import TranslationService
 
 logger = logging.getLogger(__name__)
@@ -41,6 +41,10 @@ class Inbound:
     def rasa_metadata(self) -> dict[str, Any]:
         """The `metadata` fields of the Rasa <-> gateway contract this turn sets."""
         metadata: dict[str, Any] = {"language": self.language}
+        if self.switched:
+            # Replies to this message are in the new language even when the gateway's update of
+            # Rasa's `language` slot has not landed yet (the NLG reads this flag).
+            metadata["language_switched"] = True
         if self.original_text is not None:
             metadata["original_text"] = self.original_text
             metadata["original_language"] = self.original_language
@@ -87,7 +91,7 @@ class LanguageService:
         else:
             language = text_language
         switched = language != current
-        if text_language in self.nlu_languages:
+        if text_language in self.nlu_languages or is_payload(text):  # a button's payload is Rasa's own syntax
             return Inbound(text, language, None, None, switched, text_language, request)
         if self.translator is None:
             return Inbound(text, language, None, None, switched, text_language, request,

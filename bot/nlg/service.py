@@ -45,10 +45,22 @@ def _has_words(template: str) -> bool:
 
 
 def language_of(tracker: dict[str, Any], languages: list[str]) -> str:
-    """The tracker's `language` slot, else latest_message.metadata.language, else English."""
-    slot = ((tracker or {}).get("slots") or {}).get("language")
-    metadata = (((tracker or {}).get("latest_message") or {}).get("metadata") or {}).get("language")
-    for candidate in (slot, metadata):
+    """The language to write in: a `language` slot set after the latest message (an action or
+    the gateway switched during this turn), else the latest message's metadata.language when
+    the gateway switched language with that message (its slot update may still be on the
+    way), else the `language` slot, else metadata.language, else English."""
+    tracker = tracker or {}
+    slot = (tracker.get("slots") or {}).get("language")
+    metadata = (tracker.get("latest_message") or {}).get("metadata") or {}
+    set_this_turn = None
+    for event in reversed(tracker.get("events") or []):
+        if event.get("event") == "user":
+            break
+        if event.get("event") == "slot" and event.get("name") == "language":
+            set_this_turn = event.get("value")
+            break
+    switched_with_message = metadata.get("language") if metadata.get("language_switched") else None
+    for candidate in (set_this_turn, switched_with_message, slot, metadata.get("language")):
         if isinstance(candidate, str):
             code = candidate.strip().lower().replace("_", "-").split("-")[0]
             if code in languages:

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.language import LanguageDetector, detect_language
+from bot.language import LanguageDetector, LanguageRequest, detect_language
 
 
 @pytest.fixture(scope="module")
@@ -74,3 +74,12 @@ def test_mentions_of_a_language_that_are_not_requests(detector, text):
 def test_module_function_uses_the_configured_languages():
     assert detect_language("Wo ist meine Bestellung?") == "de"
     assert detect_language("482913", "fr") == "fr"
+
+
+def test_a_button_payload_carries_no_language(detector):
+    for payload in ("/affirm", '/inform{"ticket_category": "billing"}', "/request_human"):
+        for current in ("es", "de", "fr"):
+            assert detector.detect(payload, current) == current
+        assert detector.explicit_request(payload) is None
+    assert detector.explicit_request('/change_language{"language": "fr"}') == LanguageRequest("fr", True)
+    assert detector.explicit_request('/change_language{"language": "it"}') == LanguageRequest("it", False)

@@ -76,6 +76,20 @@ def test_the_language_comes_from_the_slot_then_the_message_metadata():
     assert language_of({}, languages) == "en"
 
 
+def test_a_language_switched_with_this_message_or_during_this_turn_wins_over_the_slot():
+    languages = ["en", "es", "de", "fr"]
+    user = {"event": "user", "text": "hi"}
+    # The gateway switched to French with this message; its slot update has not reached Rasa yet.
+    picked = {"slots": {"language": "de"}, "events": [user],
+              "latest_message": {"metadata": {"language": "fr", "language_switched": True}}}
+    assert language_of(picked, languages) == "fr"
+    # No switch with this message: the slot (e.g. set by action_change_language before) stays.
+    assert language_of({**picked, "latest_message": {"metadata": {"language": "fr"}}}, languages) == "de"
+    # action_change_language set the slot after the message: that is the newest choice.
+    changed = {**picked, "events": [user, {"event": "slot", "name": "language", "value": "es"}]}
+    assert language_of(changed, languages) == "es"
+
+
 async def test_english_is_the_domain_template_with_typed_values_for_english(curated):
     rendered = await nlg(curated).render("utter_order_status", ARGS, tracker("en"), None)
     assert rendered.message == {"text": "Your order 482913 is shipped and will arrive on November 25, 2026. "
