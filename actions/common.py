@@ -91,8 +91,13 @@ def request_key(tracker: Tracker, what: str) -> str:
 
 
 def conversation_language(tracker: Tracker) -> str:
-    language = tracker.get_slot("language") or ((tracker.latest_message or {}).get("metadata") or {}).get(
-        "language")
+    """The language to search and answer in, chosen as the gateway's NLG chooses it: a language
+    the gateway switched to with this very message wins over the slot (the gateway updates the
+    slot in the background, so on the turn of a switch the slot still holds the old language)."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    if metadata.get("language_switched") and isinstance(metadata.get("language"), str):
+        return metadata["language"]
+    language = tracker.get_slot("language") or metadata.get("language")
     return language if isinstance(language, str) and language else "en"
 
 

@@ -182,3 +182,15 @@ async def test_stop_ends_the_form_and_clears_what_it_had():
     assert responses(dispatcher) == ["utter_stopped"]
     assert any(event["event"] == "active_loop" and event["name"] is None for event in events)
     assert slot_events(events)["order_number"] is None
+
+
+def test_language_switched_with_this_message_wins_over_the_stale_slot():
+    from actions.common import conversation_language
+
+    # The gateway switched to German with this message; the slot still says Spanish.
+    switched = make_tracker({"language": "es"}, metadata={"language": "de", "language_switched": True})
+    assert conversation_language(switched) == "de"
+    # Without a switch the slot is the conversation's language, metadata only a fallback.
+    assert conversation_language(make_tracker({"language": "es"}, metadata={"language": "de"})) == "es"
+    assert conversation_language(make_tracker({}, metadata={"language": "fr"})) == "fr"
+    assert conversation_language(make_tracker({})) == "en"

@@ -117,14 +117,15 @@ PHRASES = {
         "ticket": "Ich möchte bitte ein Ticket eröffnen",
         "billing": "Mir wurde die letzte Bestellung doppelt abgebucht, bitte erstatten Sie eine der Zahlungen",
         "cancel": "Ich möchte meine Bestellung {number} stornieren",
-        "yes": None,  # taps the "Ja, stornieren" button: the widget sends its payload
+        "yes": "Ja, bitte stornieren",  # read as cancel_order: at the confirmation that is a yes
     },
     "fr": {
         "where": "Bonjour, où en est ma commande {number} ? Je ne l'ai toujours pas reçue.",
         "ticket": "Je voudrais ouvrir un ticket s'il vous plaît",
-        "billing": "J'ai été débitée deux fois pour ma dernière commande, pouvez-vous corriger cela ?",
+        # "rembourser" is a refund word: it must not change the category already chosen (billing)
+        "billing": "J'ai été débitée deux fois pour ma dernière commande, merci de rembourser un des paiements",
         "cancel": "Je veux annuler ma commande {number}",
-        "yes": "Oui, allez-y",
+        "yes": "Oui, annulez-la",
     },
 }
 
