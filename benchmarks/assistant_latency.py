@@ -11,7 +11,7 @@ against the CRM, a knowledge question, thanks) as 1 and as 20 concurrent custome
 
 Each target plays each load twice in A-B-B-A order (pooled), so neither pays alone for the
 other's background work. Prints p50/p95/mean per message for each, and the ratio full stack /
-Rasa alone. Unless
+Rasa alone, and the throughput (messages/s over each phase) and its ratio. Unless
 --model is given it first trains the full assistant (rasa train, as scripts/train.sh does)
 and reports the training time.
 
@@ -63,9 +63,10 @@ def train(out: Path) -> tuple[Path, float]:
     return newest_model(out), time.perf_counter() - started
 
 
-def play(url: str, headers: dict, customers: int, rounds: int) -> tuple[list[float], int]:
+def play(url: str, headers: dict, customers: int, rounds: int) -> tuple[list[float], int, float]:
     """Each customer plays the script `rounds` times, message after message; all customers
-    at once. Returns the per-message latencies (s) and how many replies were empty or errors."""
+    at once. Returns the per-message latencies (s), how many replies were empty or errors,
+    and the wall-clock seconds of the whole phase (for throughput)."""
     latencies: list[float] = []
     failures = 0
     lock = threading.Lock()
@@ -83,13 +84,15 @@ def play(url: str, headers: dict, customers: int, rounds: int) -> tuple[list[flo
                     if status != 200 or not reply:
                         failures += 1
 
+    phase_started = time.perf_counter()
     with ThreadPoolExecutor(customers) as pool:
         list(pool.map(customer, range(customers)))
-    return latencies, failures
+    return latencies, failures, time.perf_counter() - phase_started
 
 
-def summary(latencies: list[float]) -> dict:
-    return {"messages": len(latencies), "p50_ms": round(1000 * statistics.median(latencies), 1),
+def summary(latencies: list[float], wall_s: float) -> dict:
+    return {"messages": len(latencies), "messages_per_s": round(len(latencies) / wall_s, 2),
+            "p50_ms": round(1000 * statistics.median(latencies), 1),
             "p95_ms": round(1000 * percentile(latencies, 0.95), 1),
             "mean_ms": round(1000 * statistics.fmean(latencies), 1)}
 
@@ -125,24 +128,28 @@ def main() -> None:
             for customers, rounds in ((1, args.rounds_single), (args.concurrency, args.rounds_concurrent)):
                 # A-B-B-A: each target runs once early and once late, so background work left by
                 # the other (the gateway's CRM writes, a growing tracker store) weighs on both.
-                pooled: dict[str, tuple[list[float], int]] = {name: ([], 0) for name in names}
+                pooled: dict[str, tuple[list[float], int, float]] = {name: ([], 0, 0.0) for name in names}
                 for name in names + names[::-1]:
                     url, headers = targets[name]
                     time.sleep(3)  # let the previous phase's background work settle
-                    latencies, failures = play(url, headers, customers, rounds)
-                    pooled[name] = (pooled[name][0] + latencies, pooled[name][1] + failures)
-                for name, (latencies, failures) in pooled.items():
-                    results[f"{name} x{customers}"] = {**summary(latencies), "failures": failures}
-    print(f"\n{'target':<32}{'messages':>9}{'p50 ms':>9}{'p95 ms':>9}{'mean ms':>9}{'failed':>8}")
+                    latencies, failures, wall_s = play(url, headers, customers, rounds)
+                    done = pooled[name]
+                    pooled[name] = (done[0] + latencies, done[1] + failures, done[2] + wall_s)
+                for name, (latencies, failures, wall_s) in pooled.items():
+                    results[f"{name} x{customers}"] = {**summary(latencies, wall_s), "failures": failures}
+    print(f"\n{'target':<32}{'messages':>9}{'msg/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'mean ms':>9}{'failed':>8}")
     for name, figures in results.items():
         if isinstance(figures, dict) and "messages" in figures:
-            print(f"{name:<32}{figures['messages']:>9}{figures['p50_ms']:>9}{figures['p95_ms']:>9}"
-                  f"{figures['mean_ms']:>9}{figures['failures']:>8}")
+            print(f"{name:<32}{figures['messages']:>9}{figures['messages_per_s']:>8}{figures['p50_ms']:>9}"
+                  f"{figures['p95_ms']:>9}{figures['mean_ms']:>9}{figures['failures']:>8}")
     for customers in (1, args.concurrency):
         full, alone = results[f"full stack (gateway) x{customers}"], results[f"Rasa alone x{customers}"]
-        ratio = {"p50": round(full["p50_ms"] / alone["p50_ms"], 2), "p95": round(full["p95_ms"] / alone["p95_ms"], 2)}
+        ratio = {"p50": round(full["p50_ms"] / alone["p50_ms"], 2), "p95": round(full["p95_ms"] / alone["p95_ms"], 2),
+                 "throughput": round(full["messages_per_s"] / alone["messages_per_s"], 2)}
         results[f"ratio x{customers}"] = ratio
-        print(f"full stack / Rasa alone, {customers} concurrent: p50 x{ratio['p50']}, p95 x{ratio['p95']}")
+        # Targets (issue 4): p50 at most 1.5x Rasa alone, throughput at least 0.8x.
+        print(f"full stack / Rasa alone, {customers} concurrent: p50 x{ratio['p50']}, p95 x{ratio['p95']}, "
+              f"throughput x{ratio['throughput']}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 
