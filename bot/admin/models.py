@@ -224,7 +224,11 @@ class ModelService:
         except BaseException:
             handle.close()
             raise
-        thread = threading.Thread(target=self._train, args=(job, actor, handle), daemon=True, name=f"train-{job['id']}")
+        return self._run_in_background(job, lambda: self._train(job, actor, handle), wait)
+
+    def _run_in_background(self, job: dict[str, Any], work, wait: bool) -> dict[str, Any]:
+        """Runs a job's work in a thread; `wait` (the CLI) blocks until it is done."""
+        thread = threading.Thread(target=work, daemon=True, name=f"{job['kind']}-{job['id']}")
         self._threads[job["id"]] = thread
         thread.start()
         if wait:
@@ -302,13 +306,7 @@ class ModelService:
             finally:
                 handle.close()
 
-        thread = threading.Thread(target=run, daemon=True, name=f"evaluate-{job['id']}")
-        self._threads[job["id"]] = thread
-        thread.start()
-        if wait:
-            thread.join()
-            return self.job(job["id"])
-        return job
+        return self._run_in_background(job, run, wait)
 
     def _external_entry(self, name: str) -> dict[str, Any]:
         """A model trained outside the workbench (scripts/train.sh) gets a registry entry on first use."""

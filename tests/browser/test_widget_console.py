@@ -5,8 +5,8 @@ both ways, hand back; and rasa-webchat's own bundle talking to the gateway uncha
 
 import pytest
 
-from tests.bot.gateway.conftest import make_stack, wait_for
 from tests.browser.conftest import sign_in
+from tests.support.gateway_clients import crm_and_gateway, wait_for
 from tests.support.stack import ROOT
 
 pytestmark = pytest.mark.browser
@@ -15,13 +15,8 @@ WEBCHAT = ROOT / ".cache" / "npm" / "node_modules" / "rasa-webchat" / "lib" / "i
 
 @pytest.fixture(scope="module")
 def gw():
-    rasa, running = make_stack("gateway-browser")
-    try:
-        running.start("crm", "gateway")
+    with crm_and_gateway("gateway-browser") as running:
         yield running
-    finally:
-        running.stop()
-        rasa.stop()
 
 
 def bubbles(page, sender=None):

@@ -129,3 +129,15 @@ def make_stack(name: str, extra_env: dict[str, str] | None = None):
     rasa = FakeRasa("fake-rasa-token-0123456789", "fake-gateway-service-token-0123").start()
     running = GatewayStack(fresh_workdir(ARTIFACTS, name), rasa, extra_env)
     return rasa, running
+
+
+@contextlib.contextmanager
+def crm_and_gateway(name: str):
+    """A real CRM and gateway (Rasa is the recording stand-in), stopped on exit."""
+    rasa, running = make_stack(name)
+    try:
+        running.start("crm", "gateway")
+        yield running
+    finally:
+        running.stop()
+        rasa.stop()

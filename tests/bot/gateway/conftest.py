@@ -12,6 +12,7 @@ from tests.support.gateway_clients import (  # noqa: F401 (tests import these fr
     Console,
     Customer,
     GatewayStack,
+    crm_and_gateway,
     make_stack,
     wait_for,
 )
@@ -19,13 +20,8 @@ from tests.support.gateway_clients import (  # noqa: F401 (tests import these fr
 
 @pytest.fixture(scope="module")
 def gw():
-    rasa, running = make_stack("gateway-tests")
-    try:
-        running.start("crm", "gateway")
+    with crm_and_gateway("gateway-tests") as running:
         yield running
-    finally:
-        running.stop()
-        rasa.stop()
 
 
 @pytest.fixture
