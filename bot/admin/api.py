@@ -7,6 +7,7 @@ as `{where, code, message}`; stale writes answer 409 version_conflict.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +26,8 @@ from bot.admin.models import ModelService
 from bot.admin.settings import get_admin_settings
 from bot.auth import AdminOnly, signed_in_or_none
 from bot.config import get_settings
+
+logger = logging.getLogger("bot.admin")
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web" / "admin"
 
@@ -161,9 +164,34 @@ def list_knowledge(_: AdminOnly, s: ServicesDep) -> list[dict[str, Any]]:
     return call(s.data.knowledge)
 
 
+def refresh_knowledge(request: Request) -> None:
+    """After a knowledge-base edit: the NLG (kb_answer) and the search index serve the new
+    entries at once. Re-encoding the questions with MiniLM takes a second or two, in this
+    request's worker thread; searches meanwhile answer from the previous index."""
+    from bot.knowledge.base import KnowledgeBaseError, load_knowledge_base
+    from bot.knowledge.settings import KnowledgeSettings
+
+    kb_dir = KnowledgeSettings().path
+    if (get_admin_settings().data_dir / "knowledge_base").resolve() != kb_dir.resolve():
+        return
+    try:
+        base = load_knowledge_base(kb_dir)
+    except KnowledgeBaseError as exc:  # validated before saving; a hand edit elsewhere may still break it
+        logger.error("knowledge base not reloaded: %s", exc)
+        return
+    state = request.app.state
+    if getattr(state, "nlg", None) is not None:
+        state.nlg.knowledge_base = base
+    if getattr(state, "knowledge", None) is not None:
+        state.knowledge.reindex(base)
+
+
 @router.put("/knowledge/{entry_id}")
-def save_knowledge(entry_id: str, body: KnowledgeIn, user: AdminOnly, s: ServicesDep) -> dict[str, Any]:
-    return call(s.data.save_knowledge, user, entry_id, body.entry, body.version, body.file)
+def save_knowledge(entry_id: str, body: KnowledgeIn, user: AdminOnly, s: ServicesDep,
+                   request: Request) -> dict[str, Any]:
+    saved = call(s.data.save_knowledge, user, entry_id, body.entry, body.version, body.file)
+    refresh_knowledge(request)
+    return saved
 
 
 @router.get("/stories/{kind}")

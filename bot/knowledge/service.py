@@ -177,13 +177,16 @@ class KnowledgeService:
         if self.ready and self.conversations is not None:
             await self.refresh_conversations()
 
-    def build(self) -> None:
-        """Blocking: loads the encoder and builds the knowledge base index."""
+    def build(self, base: KnowledgeBase | None = None) -> None:
+        """Blocking: loads the encoder and builds the knowledge base index (of `base`, when an
+        edited knowledge base replaces the current one). The new base and its index replace the
+        old ones together, at the end, so a search running meanwhile sees one or the other."""
         started = time.perf_counter()
+        base = base or self.base
         if self._encoder is None:
             self._encoder = self._encoder_factory()
         owners, texts, languages = [], [], []
-        for entry in self.base.entries.values():
+        for entry in base.entries.values():
             for language, questions in entry.questions.items():
                 owners.extend([entry.id] * len(questions))
                 texts.extend(questions)
@@ -193,15 +196,23 @@ class KnowledgeService:
             languages.extend(entry.title)
         vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True)
         vectorizer.fit(texts or ["-"])
-        self._vectorizer = vectorizer
-        self._kb_index = _Index(owners, texts, self._embeddings(texts), vectorizer, languages)
-        logger.info("knowledge: %d entries (%d questions and titles) ready in %.1f s", len(self.base), len(texts),
+        index = _Index(owners, texts, self._embeddings(texts, base.content_hash), vectorizer, languages)
+        self.base, self._vectorizer, self._kb_index = base, vectorizer, index
+        logger.info("knowledge: %d entries (%d questions and titles) ready in %.1f s", len(base), len(texts),
                     time.perf_counter() - started)
 
-    def _embeddings(self, texts: list[str]) -> np.ndarray:
+    def reindex(self, base: KnowledgeBase) -> None:
+        """Blocking: serve an edited knowledge base (the admin workbench) without a restart.
+        Before the model has loaded, start() will index the new base anyway."""
+        if not self.ready:
+            self.base = base
+            return
+        self.build(base)
+
+    def _embeddings(self, texts: list[str], content_hash: str) -> np.ndarray:
         if not texts:
             return np.zeros((0, 1), dtype=np.float32)
-        key = hashlib.sha256("\0".join([INDEX_VERSION, self._encoder.name, self.base.content_hash, *texts])
+        key = hashlib.sha256("\0".join([INDEX_VERSION, self._encoder.name, content_hash, *texts])
                              .encode()).hexdigest()[:24]
         path = self.cache_dir / f"kb-embeddings-{key}.npy" if self.cache_dir else None
         if path is not None and path.is_file():

@@ -157,3 +157,30 @@ async def test_the_search_endpoint(gateway, knowledge):
     for bad in ({"query": "   ", "language": "en"}, {"query": "x", "language": "english"},
                 {"query": "x", "top_k": 0}, {"query": "x" * 1001}):
         assert gateway.post(url, json=bad, headers=auth).status_code == 422
+
+
+async def test_an_edited_knowledge_base_is_served_without_a_restart(minilm, base, tmp_path):
+    """What the admin workbench does after saving an entry (bot/admin/api.py refresh_knowledge)."""
+    import shutil
+
+    service = KnowledgeService(base, threshold=THRESHOLD, cache_dir=tmp_path / "cache", encoder_factory=lambda: minilm)
+    await service.start()
+    question = "do you offer gift wrapping for presents"
+    assert all(match.id != "gift_wrapping" for match in await service.search(question, "en"))
+
+    edited = tmp_path / "knowledge_base"
+    shutil.copytree(ROOT / "data" / "knowledge_base", edited)
+    (edited / "gifts.yml").write_text(
+        "entries:\n"
+        "  - id: gift_wrapping\n"
+        "    title: {en: Gift wrapping}\n"
+        "    questions:\n"
+        "      en: [can you gift wrap my order, do you offer gift wrapping]\n"
+        "    answer:\n"
+        "      en: Add gift wrapping at checkout for 3 EUR per parcel.\n")
+    service.reindex(load_knowledge_base(edited))
+    best = (await service.search(question, "en", top_k=1))[0]
+    assert best.id == "gift_wrapping" and best.score >= THRESHOLD
+    assert best.answer == "Add gift wrapping at checkout for 3 EUR per parcel."
+    # The old entries are still there.
+    assert (await service.search("how much do you charge for delivery", "en"))[0].id == "shipping_costs"
