@@ -32,6 +32,8 @@ from actions.common import (
     is_verified,
     normalise_email,
     normalise_order_number,
+    reset,
+    verification_lost,
 )
 from actions.crm import CRMClient, CRMError, CRMUnavailable
 
@@ -104,8 +106,7 @@ class VerifiedFormValidation(FormValidationAction):
             dispatcher.utter_message(response="utter_try_again_later")
         except CRMError as exc:
             if exc.status == 401:  # the customer token expired: verify again, the form goes on
-                dispatcher.utter_message(response="utter_verification_expired")
-                return [*(SlotSet(name, None) for name in (*VERIFICATION_SLOTS, "order_number", "email")),
+                return [*verification_lost(dispatcher), *reset("order_number", "email"),
                         SlotSet("requested_slot", "order_number")]
             logger.error("%s: unexpected CRM answer %s %s", self.name(), exc.status, exc.code)
             dispatcher.utter_message(response="utter_something_went_wrong")
