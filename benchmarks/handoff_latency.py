@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
+from nlu_common import percentile  # noqa: E402
 
 from tests.support.gateway_clients import Console, Customer, make_stack, wait_for  # noqa: E402
 from tests.support.stack import Stack, fresh_workdir  # noqa: E402
@@ -35,10 +36,6 @@ SENTENCES = {
     "es": "mi paquete todavía no ha llegado, mensaje {i}",
 }
 
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
 def main() -> None:
@@ -95,7 +92,7 @@ def main() -> None:
               f"{'two gateways + Redis' if agent_gateway == 'gateway2' else 'one gateway'}, "
               f"{'real Rasa' if args.rasa else 'Rasa stand-in (not on this path)'}")
         print(f"  example: {shown['text']!r} shown as {shown['display_text']!r}")
-        print(f"  p50 {statistics.median(latencies):.1f} ms  p95 {percentile(latencies, 0.95):.1f} ms  "
+        print(f"  p50 {statistics.median(latencies):.1f} ms  p95 {percentile(latencies, 95):.1f} ms  "
               f"max {max(latencies):.1f} ms  (target p95 < 300 ms)")
         console.close()
         customer.close()

@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from nlu_common import percentile  # noqa: E402
 from ruamel.yaml import YAML  # noqa: E402
 
 from bot.knowledge import service as knowledge_service  # noqa: E402
@@ -37,10 +38,6 @@ from bot.translation.service import TranslationService  # noqa: E402
 
 LANGUAGES = ("en", "es", "de", "fr")
 
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
 async def evaluate(service: KnowledgeService, questions: dict) -> dict[str, dict[str, float]]:

@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from lingua import IsoCode639_1, Language, LanguageDetectorBuilder  # noqa: E402
+from nlu_common import percentile  # noqa: E402
 from ruamel.yaml import YAML  # noqa: E402
 
 from bot.language import LanguageService  # noqa: E402
@@ -52,10 +53,6 @@ from bot.translation.service import TranslationService  # noqa: E402
 
 LANGUAGES = ["en", "es", "de", "fr"]
 
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
 def enum(name: str, value: str) -> dict:

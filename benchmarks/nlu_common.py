@@ -1,4 +1,4 @@
-"""Helpers shared by the NLU benchmarks (banking77.py, assistant_nlu.py); Rasa's environment."""
+"""Helpers shared by the benchmarks (NLU: banking77.py, assistant_nlu.py; percentile for all); Rasa's environment."""
 
 from __future__ import annotations
 

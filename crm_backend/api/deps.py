@@ -144,16 +144,17 @@ async def get_actor(principal: CurrentPrincipal, scope: OptionalCustomer) -> Act
     return Actor(principal.name, principal.display_name, scope.customer_id if scope else None)
 
 
+ActorDep = Annotated[Actor, Depends(get_actor)]
+
+
 async def get_mutation(request: Request, session: SessionDep, settings: SettingsDep, principal: CurrentPrincipal,
-                       scope: OptionalCustomer,
+                       scope: OptionalCustomer, actor: ActorDep,
                        idempotency_key: Annotated[str | None, Header(min_length=1, max_length=100,
                                                                       pattern=r"^[A-Za-z0-9._:\-]+$")] = None
                        ) -> Mutation:
     owner = principal.name + (f"|customer:{scope.customer_id}" if scope and scope.customer_id else "")
-    actor = Actor(principal.name, principal.display_name, scope.customer_id if scope else None)
     return Mutation(session=session, actor=actor, owner=owner, key=idempotency_key, method=request.method,
                     path=request.url.path, ttl=timedelta(hours=settings.idempotency_ttl_hours))
 
 
 MutationDep = Annotated[Mutation, Depends(get_mutation)]
-ActorDep = Annotated[Actor, Depends(get_actor)]

@@ -13,7 +13,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from crm_backend.db import insert_or_ignore, utcnow
 from crm_backend.models import Conversation, Customer, Message, Staff, Ticket
 from crm_backend.schemas.conversations import ConversationUpsert, HandoffRequest, MessageCreate
-from crm_backend.services import audit, tickets
+from crm_backend.services import audit, customers, tickets
+from crm_backend.services import staff as staff_service
 from crm_backend.services.errors import Conflict, Forbidden, InvalidTransition, NotFound, Unprocessable
 from crm_backend.services.security import Actor, Principal
 from crm_backend.services.unit_of_work import check_expected_version, flush_or_conflict
@@ -52,8 +53,8 @@ def get(session: Session, session_id: str, *, refresh: bool = False) -> Conversa
 
 
 def _check_customer(session: Session, customer_id: int | None) -> None:
-    if customer_id is not None and session.get(Customer, customer_id) is None:
-        raise NotFound(f"There is no customer {customer_id}.", code="customer_not_found")
+    if customer_id is not None:
+        customers.get(session, customer_id)
 
 
 def _check_transition(conv: Conversation, action: str) -> ConversationState:
@@ -124,8 +125,7 @@ def add_message(session: Session, actor: Actor, principal: Principal, conv: Conv
             staff_id = principal.staff_id
         if staff_id is None:
             raise Unprocessable("Agent messages and notes need sender_staff_id.", code="sender_staff_required")
-        if session.get(Staff, staff_id) is None:
-            raise NotFound(f"There is no staff member {staff_id}.", code="staff_not_found")
+        staff_service.get(session, staff_id)
     elif staff_id is not None:
         raise Unprocessable(f"A {body.sender_type} message has no sender_staff_id.", code="unexpected_sender_staff")
     now = utcnow()
@@ -292,9 +292,7 @@ def transfer(session: Session, actor: Actor, principal: Principal, conv: Convers
              note: str | None) -> Conversation:
     _check_transition(conv, "transfer")
     _is_assignee_or_admin(principal, conv)
-    target = session.get(Staff, to_staff_id)
-    if target is None or not target.is_active:
-        raise NotFound(f"There is no active staff member {to_staff_id}.", code="staff_not_found")
+    target = staff_service.get_active(session, to_staff_id)
     if conv.assignee_id == to_staff_id:
         return conv
     before = snapshot(conv)

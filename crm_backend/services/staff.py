@@ -29,6 +29,14 @@ def get(session: Session, staff_id: int) -> Staff:
     return member
 
 
+def get_active(session: Session, staff_id: int) -> Staff:
+    """The staff member, who must still be active (someone to assign or transfer work to)."""
+    member = session.get(Staff, staff_id)
+    if member is None or not member.is_active:
+        raise NotFound(f"There is no active staff member {staff_id}.", code="staff_not_found")
+    return member
+
+
 def search(session: Session, *, role: Role | None, language: str | None, active: bool | None,
            limit: int, offset: int) -> tuple[list[Staff], int]:
     query = select(Staff)

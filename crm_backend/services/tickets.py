@@ -8,8 +8,9 @@ from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.orm import Session, selectinload
 
 from crm_backend.db import utcnow
-from crm_backend.models import Counter, Customer, Order, Staff, Ticket, TicketComment
+from crm_backend.models import Counter, Customer, Order, Ticket, TicketComment
 from crm_backend.services import audit
+from crm_backend.services import staff as staff_service
 from crm_backend.services.errors import InvalidTransition, NotFound, Unprocessable
 from crm_backend.services.security import Actor
 from crm_backend.services.unit_of_work import check_expected_version, flush_or_conflict
@@ -172,9 +173,7 @@ def edit(session: Session, ticket: Ticket, actor: Actor, changes: dict[str, Any]
     if "assignee_id" in changes:
         staff_id, staff = changes["assignee_id"], None
         if staff_id is not None:
-            staff = session.get(Staff, staff_id)
-            if staff is None or not staff.is_active:
-                raise NotFound(f"There is no active staff member {staff_id}.", code="staff_not_found")
+            staff = staff_service.get_active(session, staff_id)
         ticket.assignee = staff  # the relationship, so the response shows the new assignee
     if changes.get("subject"):
         ticket.subject = changes["subject"]
