@@ -35,6 +35,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from nlu_common import percentile  # noqa: E402
+
 from crm_backend.demo import scenarios  # noqa: E402
 from tests.support.stack import RASA_PYTHON, Stack, http_json, newest_model  # noqa: E402
 
@@ -45,11 +47,6 @@ def script(index: int) -> list[str]:
     customer = CUSTOMERS[index % len(CUSTOMERS)]
     return ["hello", f"where is my order {customer.order('shipped').number}", customer.email,
             "how long does delivery take?", "thanks, bye"]
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
 
 
 def train(out: Path) -> tuple[Path, float]:
@@ -93,7 +90,7 @@ def play(url: str, headers: dict, customers: int, rounds: int) -> tuple[list[flo
 def summary(latencies: list[float], wall_s: float) -> dict:
     return {"messages": len(latencies), "messages_per_s": round(len(latencies) / wall_s, 2),
             "p50_ms": round(1000 * statistics.median(latencies), 1),
-            "p95_ms": round(1000 * percentile(latencies, 0.95), 1),
+            "p95_ms": round(1000 * percentile(latencies, 95), 1),
             "mean_ms": round(1000 * statistics.fmean(latencies), 1)}
 
 
