@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bot.admin.data import NLU_KINDS
 from bot.admin.errors import AdminError
 from bot.admin.settings import PROJECT_ROOT
 
@@ -68,13 +69,12 @@ def sign_in() -> Any:
     return user
 
 
-def _lines(path: str) -> list[str]:
-    text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    return [line.strip().removeprefix("- ").strip() for line in text.splitlines() if line.strip()]
-
-
 def _text(path: str) -> str:
     return sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+
+
+def _lines(path: str) -> list[str]:
+    return [line.strip().removeprefix("- ").strip() for line in _text(path).splitlines() if line.strip()]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -85,11 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
         dest="action", required=True)
     p = nlu.add_parser("list")
     p.add_argument("--language")
-    p.add_argument("--kind", choices=["intent", "synonym", "lookup", "regex"])
+    p.add_argument("--kind", choices=NLU_KINDS)
     p.add_argument("--name")
     p = nlu.add_parser("set", help="replace a block's examples (one per line; - for stdin; empty deletes)")
     p.add_argument("file", help="e.g. nlu/es/orders.yml")
-    p.add_argument("kind", choices=["intent", "synonym", "lookup", "regex"])
+    p.add_argument("kind", choices=NLU_KINDS)
     p.add_argument("name")
     p.add_argument("examples_file")
     p.add_argument("--version", help="the version you read (omit to create)")

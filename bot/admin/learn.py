@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bot.admin import yamlio
 from bot.admin.audit import Actor
 from bot.admin.data import TrainingData
 from bot.admin.errors import AdminError
@@ -54,10 +55,7 @@ class Learner:
     def _mark(self, event_id: int) -> None:
         with self._lock:
             ids = self.reviewed() | {event_id}
-            self.reviewed_path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.reviewed_path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(sorted(ids)), encoding="utf-8")
-            os.replace(tmp, self.reviewed_path)
+            yamlio.write_atomic(self.reviewed_path, json.dumps(sorted(ids)))
 
     def candidates(self, limit: int = 100, include_reviewed: bool = False) -> list[dict[str, Any]]:
         events = sa.table("events", sa.column("id"), sa.column("sender_id"), sa.column("type_name"),

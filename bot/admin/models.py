@@ -31,6 +31,7 @@ from typing import Any
 
 import httpx
 
+from bot.admin import yamlio
 from bot.admin.audit import Actor
 from bot.admin.data import TrainingData
 from bot.admin.errors import AdminError
@@ -46,8 +47,6 @@ def now() -> str:
 
 def _component_count(config: Path) -> int:
     """Pipeline components + policies: what Rasa logs 'Finished training' or 'Restored' for."""
-    from bot.admin import yamlio
-
     try:
         data = yamlio.load(config) or {}
     except AdminError:
@@ -73,10 +72,7 @@ class Registry:
         with self._lock:
             data = self.read()
             change(data)
-            self.dir.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
-            os.replace(tmp, self.path)
+            yamlio.write_atomic(self.path, json.dumps(data, indent=2, ensure_ascii=False))
             return data
 
     def get(self, name: str) -> dict[str, Any] | None:
@@ -94,9 +90,7 @@ class Registry:
         return path.read_text(encoding="utf-8").strip() or None if path.exists() else None
 
     def set_active(self, name: str, actor: Actor) -> None:
-        tmp = self.dir / "ACTIVE.tmp"
-        tmp.write_text(name + "\n", encoding="utf-8")
-        os.replace(tmp, self.dir / "ACTIVE")
+        yamlio.write_atomic(self.dir / "ACTIVE", name + "\n")
         self.update(lambda d: d["activations"].append({"model": name, "by": {"id": actor.id, "name": actor.name},
                                                         "at": now()}))
 
@@ -125,10 +119,7 @@ class ModelService:
         return handle
 
     def _save_job(self, job: dict[str, Any]) -> None:
-        self.jobs_dir.mkdir(parents=True, exist_ok=True)
-        tmp = self.jobs_dir / f"{job['id']}.json.tmp"
-        tmp.write_text(json.dumps(job, indent=2), encoding="utf-8")
-        os.replace(tmp, self.jobs_dir / f"{job['id']}.json")
+        yamlio.write_atomic(self.jobs_dir / f"{job['id']}.json", json.dumps(job, indent=2))
 
     def job(self, job_id: str, log_offset: int = 0) -> dict[str, Any]:
         if not re.fullmatch(r"[a-f0-9]{12}", job_id) or not (self.jobs_dir / f"{job_id}.json").exists():

@@ -52,10 +52,6 @@ def project(tmp_path) -> Path:
 
 def configure(monkeypatch, crm_stack, project: Path, rasa_url: str = "http://127.0.0.1:9",
               rasa_token: str = "test-rasa-token-0123456789", **extra: str) -> dict[str, str]:  # noqa: S107
-    from bot.admin.api import get_services
-    from bot.admin.settings import get_admin_settings
-    from bot.config import get_settings
-
     env = tiny_project.build(project)
     env.update({
         "JWT_SECRET": crm_stack.env["JWT_SECRET"], "CRM_URL": crm_stack.url("crm"),
@@ -70,10 +66,19 @@ def configure(monkeypatch, crm_stack, project: Path, rasa_url: str = "http://127
     env.update(extra)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
+    clear_caches()
+    return env
+
+
+def clear_caches() -> None:
+    """Settings and services are cached per process: read the (changed) environment again."""
+    from bot.admin.api import get_services
+    from bot.admin.settings import get_admin_settings
+    from bot.config import get_settings
+
     get_settings.cache_clear()
     get_admin_settings.cache_clear()
     get_services.cache_clear()
-    return env
 
 
 @pytest.fixture
@@ -81,18 +86,12 @@ def gateway(monkeypatch, crm_stack, project):
     """(client, project) — the gateway app with the workbench pointed at the tiny project."""
     from fastapi.testclient import TestClient
 
-    from bot.admin.api import get_services
-    from bot.admin.settings import get_admin_settings
-    from bot.config import get_settings
-
     configure(monkeypatch, crm_stack, project)
     from bot.main import app
 
     with TestClient(app) as client:
         yield client
-    get_settings.cache_clear()
-    get_admin_settings.cache_clear()
-    get_services.cache_clear()
+    clear_caches()
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.admin.conftest import ARTIFACTS, audit_entries, bearer, configure
+from tests.admin.conftest import ARTIFACTS, audit_entries, bearer, clear_caches, configure
 from tests.support.stack import Stack, fresh_workdir
 
 
@@ -31,10 +31,6 @@ def workbench(crm_stack, admin_token, tmp_path_factory):
     """The gateway on a tiny project, with one training already run through the API."""
     from fastapi.testclient import TestClient
 
-    from bot.admin.api import get_services
-    from bot.admin.settings import get_admin_settings
-    from bot.config import get_settings
-
     project = tmp_path_factory.mktemp("models-project")
     with pytest.MonkeyPatch.context() as monkeypatch:
         configure(monkeypatch, crm_stack, project)
@@ -46,9 +42,7 @@ def workbench(crm_stack, admin_token, tmp_path_factory):
             job, log = wait_for(client, admin_token, first.json()["id"])
             yield {"client": client, "project": project, "first": first, "second": second, "job": job, "log": log,
                    "monkeypatch": monkeypatch}
-    get_settings.cache_clear()
-    get_admin_settings.cache_clear()
-    get_services.cache_clear()
+    clear_caches()
 
 
 def test_one_training_at_a_time(workbench):
@@ -115,14 +109,9 @@ def rasa(workbench):
 
 
 def _point_at(workbench, crm_stack, rasa: Stack) -> None:
-    from bot.admin.api import get_services
-    from bot.config import get_settings
-
+    # configure() rebuilds the project files (the trained model and registry stay) and clears the caches
     configure(workbench["monkeypatch"], crm_stack, Path(workbench["project"]), rasa_url=rasa.url("rasa"),
               rasa_token=rasa.env["RASA_TOKEN"])
-    # configure() rebuilt the project files: keep the trained model and registry, only paths matter
-    get_settings.cache_clear()
-    get_services.cache_clear()
 
 
 def _status(rasa: Stack) -> str:
