@@ -69,14 +69,18 @@ def _token_from(headers, cookies) -> str | None:
     return cookies.get(SESSION_COOKIE)
 
 
-def _same_origin(request: Request) -> bool:
+def _same_origin(headers) -> bool:
     """Cookie-authenticated writes must come from our own pages (defence in depth next to
     SameSite=Strict): a browser always sends Origin on cross-site POST/PUT/DELETE."""
-    origin = request.headers.get("origin")
+    origin = headers.get("origin")
     if origin is None:
         return True
-    host = request.headers.get("host", "")
+    host = headers.get("host", "")
     return urlsplit(origin).netloc == host
+
+
+def _cross_origin_refused() -> HTTPException:
+    return HTTPException(status.HTTP_403_FORBIDDEN, {"code": "cross_origin", "message": "Cross-site request refused."})
 
 
 def current_staff(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> StaffUser:
@@ -85,9 +89,8 @@ def current_staff(request: Request, settings: Annotated[Settings, Depends(get_se
     if user is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED,
                             {"code": "not_signed_in", "message": "Sign in as a staff member first."})
-    if request.method not in ("GET", "HEAD", "OPTIONS") and not _same_origin(request):
-        raise HTTPException(status.HTTP_403_FORBIDDEN,
-                            {"code": "cross_origin", "message": "Cross-site request refused."})
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not _same_origin(request.headers):
+        raise _cross_origin_refused()
     return user
 
 
@@ -109,8 +112,7 @@ def staff_from_websocket(websocket: WebSocket, settings: Settings | None = None)
     """The signed-in user of a WebSocket handshake (cookie or bearer header), or None.
     Checks the Origin too: browsers do not apply SameSite to cross-site WebSocket handshakes."""
     settings = settings or get_settings()
-    origin = websocket.headers.get("origin")
-    if origin is not None and urlsplit(origin).netloc != websocket.headers.get("host", ""):
+    if not _same_origin(websocket.headers):
         return None
     token = _token_from(websocket.headers, websocket.cookies)
     return decode_staff_token(token, settings) if token else None
@@ -131,9 +133,8 @@ async def login_page() -> FileResponse:
 async def login(body: LoginRequest, request: Request, response: Response,
                 settings: Annotated[Settings, Depends(get_settings)]) -> dict:
     """Relays the sign-in to the CRM and keeps the token in an httpOnly cookie."""
-    if not _same_origin(request):
-        raise HTTPException(status.HTTP_403_FORBIDDEN,
-                            {"code": "cross_origin", "message": "Cross-site request refused."})
+    if not _same_origin(request.headers):
+        raise _cross_origin_refused()
     try:
         async with httpx.AsyncClient(base_url=settings.crm_url, timeout=10) as crm:
             answer = await crm.post("/api/v1/auth/login", json=body.model_dump())

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,12 +40,19 @@ class Transfer(BaseModel):
     to_staff_id: int = Field(ge=1)
 
 
-def _crm_failure(exc: Exception) -> HTTPException:
-    if isinstance(exc, CRMUnavailable):
-        return HTTPException(503, {"code": "crm_unavailable", "message": "The CRM is unavailable; try again shortly."})
-    assert isinstance(exc, CRMError)
-    detail = exc.detail if isinstance(exc.detail, dict | list) else {"code": "crm_error", "message": str(exc.detail)}
-    return HTTPException(exc.status, detail)
+@contextlib.contextmanager
+def _crm_errors() -> Iterator[None]:
+    """A CRM failure inside the block becomes the console's HTTP answer: 503 crm_unavailable,
+    or the CRM's own refusal (its status and detail)."""
+    try:
+        yield
+    except CRMUnavailable:
+        raise HTTPException(503, {"code": "crm_unavailable",
+                                  "message": "The CRM is unavailable; try again shortly."}) from None
+    except CRMError as exc:
+        detail = exc.detail if isinstance(exc.detail, dict | list) else {"code": "crm_error",
+                                                                         "message": str(exc.detail)}
+        raise HTTPException(exc.status, detail) from None
 
 
 async def agent_language(state: Any, user: StaffUser) -> str:
@@ -95,41 +103,33 @@ async def me(request: Request, user: AgentOrAdmin) -> dict[str, Any]:
 
 @router.get("/console/api/queue")
 async def queue(request: Request, _user: AgentOrAdmin) -> list[dict[str, Any]]:
-    try:
+    with _crm_errors():
         return await request.app.state.crm.queue()
-    except (CRMError, CRMUnavailable) as exc:
-        raise _crm_failure(exc) from None
 
 
 @router.get("/console/api/mine")
 async def mine(request: Request, user: AgentOrAdmin) -> list[dict[str, Any]]:
-    try:
+    with _crm_errors():
         page = await request.app.state.crm.request("GET", "/conversations", params={
             "state": "with_agent", "assignee_id": user.id, "limit": 50})
-    except (CRMError, CRMUnavailable) as exc:
-        raise _crm_failure(exc) from None
     return page["items"]
 
 
 @router.get("/console/api/staff")
 async def colleagues(request: Request, _user: AgentOrAdmin) -> list[dict[str, Any]]:
-    try:
+    with _crm_errors():
         return [{"id": s["id"], "name": s["name"], "languages": s.get("languages", []), "role": s["role"]}
                 for s in await request.app.state.crm.staff_list()]
-    except (CRMError, CRMUnavailable) as exc:
-        raise _crm_failure(exc) from None
 
 
 @router.get("/console/api/conversations/{session_id}")
 async def conversation_view(session_id: str, request: Request, user: AgentOrAdmin) -> dict[str, Any]:
     state = request.app.state
     language = await agent_language(state, user)
-    try:
+    with _crm_errors():
         conversation = await state.crm.get_conversation(session_id)
         messages = await state.crm.messages(session_id, include_notes=True)
         customer = await state.crm.customer(conversation["customer_id"]) if conversation.get("customer_id") else None
-    except (CRMError, CRMUnavailable) as exc:
-        raise _crm_failure(exc) from None
     views = await asyncio.gather(*(for_agent(state, m, language) for m in messages))
     return {"conversation": conversation, "messages": list(views), "customer": customer, "agent_language": language,
             "suggestions": await _suggestions(state, messages, language)}
@@ -157,10 +157,8 @@ async def _changed(state: Any, conversation: dict[str, Any]) -> None:
 @router.post("/console/api/conversations/{session_id}/take")
 async def take(session_id: str, request: Request, user: AgentOrAdmin) -> dict[str, Any]:
     state = request.app.state
-    try:
+    with _crm_errors():
         conversation = await state.crm.take(session_id, user.token)
-    except (CRMError, CRMUnavailable) as exc:
-        raise _crm_failure(exc) from None
     await state.conversations.system_line(session_id, "utter_gateway_agent_joined", conversation["language"],
                                           f"joined-{conversation['version']}",
                                           {"agent_name": (conversation.get("assignee") or {}).get("name") or user.name})
@@ -172,10 +170,8 @@ async def take(session_id: str, request: Request, user: AgentOrAdmin) -> dict[st
 async def send(session_id: str, body: AgentMessage, request: Request, user: AgentOrAdmin) -> dict[str, Any]:
     state = request.app.state
     language = await agent_language(state, user)
-    try:
+    with _crm_errors():
         conversation = await state.crm.get_conversation(session_id)
-    except (CRMError, CRMUnavailable) as exc:
-        raise _crm_failure(exc) from None
     client_message_id = f"a-{uuid.uuid4().hex}"
     if body.internal:
         message = {"client_message_id": client_message_id, "sender_type": "note", "sender_staff_id": user.id,
@@ -192,20 +188,16 @@ async def send(session_id: str, body: AgentMessage, request: Request, user: Agen
             if translated.translated:
                 message.update(text=translated.text, language=target, original_text=body.text,
                                original_language=language)
-    try:
+    with _crm_errors():
         stored = await state.crm.add_message(session_id, message)
-    except (CRMError, CRMUnavailable) as exc:
-        raise _crm_failure(exc) from None
     await state.conversations.emit(session_id, stored)
     return await for_agent(state, stored, language)
 
 
 @router.post("/console/api/conversations/{session_id}/transfer")
 async def transfer(session_id: str, body: Transfer, request: Request, user: AgentOrAdmin) -> dict[str, Any]:
-    try:
+    with _crm_errors():
         conversation = await request.app.state.crm.transfer(session_id, body.to_staff_id, user.token)
-    except (CRMError, CRMUnavailable) as exc:
-        raise _crm_failure(exc) from None
     await _changed(request.app.state, conversation)
     return conversation
 
@@ -220,10 +212,8 @@ async def _resume_rasa(state: Any, session_id: str) -> None:
 @router.post("/console/api/conversations/{session_id}/resolve")
 async def resolve(session_id: str, request: Request, user: AgentOrAdmin) -> dict[str, Any]:
     state = request.app.state
-    try:
+    with _crm_errors():
         conversation = await state.crm.resolve(session_id, user.token)
-    except (CRMError, CRMUnavailable) as exc:
-        raise _crm_failure(exc) from None
     await _changed(state, conversation)
     # A resolved conversation goes back to the bot when the customer writes again (closed -> bot):
     # Rasa, paused by the handoff, must be listening by then.
@@ -236,10 +226,8 @@ async def resolve(session_id: str, request: Request, user: AgentOrAdmin) -> dict
 @router.post("/console/api/conversations/{session_id}/handback")
 async def handback(session_id: str, request: Request, user: AgentOrAdmin) -> dict[str, Any]:
     state = request.app.state
-    try:
+    with _crm_errors():
         conversation = await state.crm.handback(session_id, user.token)
-    except (CRMError, CRMUnavailable) as exc:
-        raise _crm_failure(exc) from None
     await _changed(state, conversation)
     language = conversation["language"]
     await _resume_rasa(state, session_id)  # paused by the handoff action; then the bot picks the thread up again

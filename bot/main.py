@@ -95,12 +95,10 @@ async def rest_webhook(request: Request, body: RestMessage) -> list[dict[str, An
     (`rest:<sender>`), so it can never reach a conversation the widget's ids stand for."""
     session_id = f"rest:{body.sender}"
     metadata = body.metadata or {}
-    client_id = metadata.get("message_id")
-    valid_id = isinstance(client_id, str) and socket_channel.CLIENT_ID.match(client_id)
-    client_message_id = f"r-{client_id}" if valid_id else None
     try:
         _, replies = await request.app.state.conversations.handle(
-            session_id, body.message, client_message_id=client_message_id, metadata=metadata, channel="rest")
+            session_id, body.message, client_message_id=socket_channel.client_message_id(metadata, "r"),
+            metadata=metadata, channel="rest")
     except CRMError as exc:
         logger.error("CRM refused a REST message: %s", exc)
         raise HTTPException(422, {"code": "rejected", "message": "The message could not be stored."}) from None

@@ -67,6 +67,13 @@ async def _forward(sid: str, session_id: str, enriched: bool) -> None:
                 await sio.emit("typing", {"on": event["on"]}, to=sid)
 
 
+def client_message_id(metadata: dict[str, Any], prefix: str) -> str | None:
+    """The client's own id of its message (`metadata.message_id`), under the channel's prefix
+    so channels cannot collide; None when absent or malformed (the gateway makes one)."""
+    client_id = metadata.get("message_id")
+    return f"{prefix}-{client_id}" if isinstance(client_id, str) and CLIENT_ID.match(client_id) else None
+
+
 def _error(code: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message}}
 
@@ -120,11 +127,10 @@ async def user_uttered(sid, data=None):
     metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
     custom = data.get("customData") if isinstance(data.get("customData"), dict) else {}
     metadata = {**custom, **metadata}
-    client_id = metadata.get("message_id")
-    client_message_id = f"w-{client_id}" if isinstance(client_id, str) and CLIENT_ID.match(client_id) else None
     try:
         stored = await _state.conversations.handle_in_background(
-            session_id, text.strip(), client_message_id=client_message_id, metadata=metadata, channel="web")
+            session_id, text.strip(), client_message_id=client_message_id(metadata, "w"), metadata=metadata,
+            channel="web")
     except CRMError as exc:
         logger.error("CRM refused a message of %s: %s", session_id, exc)
         return _error("rejected", "The message could not be stored.")
