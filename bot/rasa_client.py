@@ -1,8 +1,10 @@
-"""The only code that knows how to talk to the Rasa server.
+"""The gateway's async client for the Rasa server.
 
 Messages go through the token-protected gateway channel
 (rasa_extensions/gateway_channel.py); conversation control (pause, resume,
-slots, model switching) goes through Rasa's HTTP API with RASA_TOKEN.
+slots) goes through Rasa's HTTP API with RASA_TOKEN. Model status and
+activation belong to the admin workbench (bot/admin/models.py), which is
+synchronous and also runs from the command line.
 """
 
 from typing import Any
